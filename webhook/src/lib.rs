@@ -1,0 +1,16 @@
+//! avigw admission webhook: runs the rules of `avigw_shared::rules` at admit time.
+//!
+//! - [`policy`]: judge one object (validate or mutate) against a [`view::ClusterView`]; shared
+//!   by the HTTPS server and the offline `check` command.
+//! - [`review`]: AdmissionReview decoding and encoding around [`policy`].
+//! - [`view`]: what the webhook knows of the cluster (reflectors in production, files offline).
+//! - [`tls`]: the serving certificate, hot-reloaded from files.
+//! - [`metrics`], [`server`], [`check`].
+
+pub mod check;
+pub mod metrics;
+pub mod policy;
+pub mod review;
+pub mod server;
+pub mod tls;
+pub mod view;

@@ -1,0 +1,235 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use avigw_shared::api::{Gateway, GatewayClass};
+use avigw_webhook::metrics::Metrics;
+use avigw_webhook::policy::PolicyConfig;
+use avigw_webhook::server::{self, AppState, Readiness};
+use avigw_webhook::tls;
+use avigw_webhook::view::StoreView;
+use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
+use kube::runtime::{WatchStreamExt, reflector, watcher};
+use kube::{Api, Client};
+
+#[derive(Parser)]
+#[command(name = "avigw-webhook", version, about = "avigw admission webhook")]
+struct Cli {
+    /// Log as JSON lines.
+    #[arg(long, env = "AVIGW_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve /validate and /mutate over TLS, metrics and probes over plain HTTP.
+    Serve(ServeArgs),
+    /// Run the admission rules offline over manifest files; exit 1 when anything is denied.
+    Check {
+        /// A file or directory of manifests (repeatable).
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+}
+
+#[derive(Args)]
+struct PolicyArgs {
+    /// LoadBalancer Services without a loadBalancerClass are ours.
+    #[arg(long, env = "AVIGW_DEFAULT_LB_CONTROLLER", default_value_t = true, action = clap::ArgAction::Set)]
+    default_lb_controller: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address of the TLS admission port.
+    #[arg(long, env = "AVIGW_LISTEN", default_value = "0.0.0.0:8443")]
+    listen: SocketAddr,
+    /// Address of the plain-HTTP /metrics, /healthz, /readyz port.
+    #[arg(long, env = "AVIGW_METRICS_ADDR", default_value = "0.0.0.0:9090")]
+    metrics_addr: SocketAddr,
+    /// PEM certificate chain (leaf first), e.g. from a mounted Secret; reloaded when it changes.
+    #[arg(
+        long,
+        env = "AVIGW_TLS_CERT_FILE",
+        required_unless_present = "self_signed",
+        requires = "tls_key_file"
+    )]
+    tls_cert_file: Option<PathBuf>,
+    #[arg(long, env = "AVIGW_TLS_KEY_FILE", requires = "tls_cert_file")]
+    tls_key_file: Option<PathBuf>,
+    /// Make an in-memory self-signed certificate (local runs only).
+    #[arg(long, env = "AVIGW_SELF_SIGNED", conflicts_with = "tls_cert_file")]
+    self_signed: bool,
+    /// Names for the self-signed certificate.
+    #[arg(
+        long,
+        env = "AVIGW_SELF_SIGNED_NAMES",
+        value_delimiter = ',',
+        default_value = "localhost,127.0.0.1"
+    )]
+    self_signed_names: Vec<String>,
+    /// How often the certificate files are checked for a rotation.
+    #[arg(long, env = "AVIGW_CERT_RELOAD_INTERVAL_SECS", default_value_t = 2)]
+    cert_reload_interval_secs: u64,
+    /// How long in-flight requests may take to finish on shutdown.
+    #[arg(long, env = "AVIGW_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    shutdown_grace_secs: u64,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_json);
+    match cli.command {
+        Command::Check { files, policy } => check(&files, policy),
+        Command::Serve(args) => {
+            let rt = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("avigw-webhook: starting the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(serve(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("avigw-webhook: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn check(files: &[PathBuf], policy: PolicyArgs) -> ExitCode {
+    let docs = match avigw_webhook::check::read_docs(files) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("avigw-webhook check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = avigw_webhook::check::check_docs(
+        &docs,
+        PolicyConfig {
+            default_lb_controller: policy.default_lb_controller,
+        },
+    );
+    print!("{}", report.text);
+    if report.all_admitted {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let metrics = Arc::new(Metrics::new().context("registering metrics")?);
+    let readiness = Arc::new(Readiness::default());
+    let loaded = match (&args.tls_cert_file, &args.tls_key_file, args.self_signed) {
+        (Some(c), Some(k), _) => tls::load_files(c, k).context("loading the serving certificate")?,
+        (_, _, true) => tls::self_signed(&args.self_signed_names)?,
+        _ => anyhow::bail!("--tls-cert-file and --tls-key-file, or --self-signed, are required"),
+    };
+    metrics.cert_expiry.set(loaded.not_after as f64);
+    let resolver = tls::ReloadingResolver::new(loaded.key);
+    readiness.set_cert_loaded();
+    if let (Some(c), Some(k)) = (args.tls_cert_file.clone(), args.tls_key_file.clone()) {
+        tokio::spawn(tls::watch_files(
+            resolver.clone(),
+            c,
+            k,
+            Duration::from_secs(args.cert_reload_interval_secs.max(1)),
+            metrics.clone(),
+        ));
+    }
+
+    let client = Client::try_default()
+        .await
+        .context("connecting to the Kubernetes API")?;
+    let (classes, class_writer) = reflector::store::<GatewayClass>();
+    let (gateways, gw_writer) = reflector::store::<Gateway>();
+    let class_stream = reflector(
+        class_writer,
+        watcher(
+            Api::<GatewayClass>::all(client.clone()),
+            watcher::Config::default(),
+        ),
+    )
+    .default_backoff()
+    .applied_objects();
+    let gw_stream = reflector(
+        gw_writer,
+        watcher(Api::<Gateway>::all(client), watcher::Config::default()),
+    )
+    .default_backoff()
+    .applied_objects();
+    tokio::spawn(class_stream.for_each(|_| async {}));
+    tokio::spawn(gw_stream.for_each(|_| async {}));
+    {
+        let (classes, gateways, readiness) = (classes.clone(), gateways.clone(), readiness.clone());
+        tokio::spawn(async move {
+            if classes.wait_until_ready().await.is_ok() && gateways.wait_until_ready().await.is_ok() {
+                readiness.set_view_synced();
+                tracing::info!("GatewayClass and Gateway caches synced");
+            }
+        });
+    }
+
+    let state = AppState {
+        view: Arc::new(StoreView { classes, gateways }),
+        policy: PolicyConfig {
+            default_lb_controller: args.policy.default_lb_controller,
+        },
+        metrics,
+        readiness,
+    };
+    let tls_config = tls::server_config(resolver)?;
+    let running = server::start(args.listen, args.metrics_addr, tls_config, state)
+        .await
+        .with_context(|| format!("listening on {} and {}", args.listen, args.metrics_addr))?;
+    tracing::info!(admission = %running.admission_addr, metrics = %running.ops_addr, "avigw-webhook serving");
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    running
+        .shutdown(Duration::from_secs(args.shutdown_grace_secs))
+        .await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,193 @@
+//! HTTP surfaces: `/validate` and `/mutate` over TLS; `/metrics`, `/healthz`, `/readyz` on a
+//! separate plain-HTTP port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+
+use crate::metrics::Metrics;
+use crate::policy::PolicyConfig;
+use crate::review::{Mode, review};
+use crate::view::ClusterView;
+
+/// Admission requests larger than this are refused (the apiserver's own cap is 3 MiB).
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// Ready once the cluster view has synced and a certificate is loaded.
+#[derive(Default)]
+pub struct Readiness {
+    view_synced: AtomicBool,
+    cert_loaded: AtomicBool,
+}
+
+impl Readiness {
+    pub fn set_view_synced(&self) {
+        self.view_synced.store(true, Ordering::Release);
+    }
+    pub fn set_cert_loaded(&self) {
+        self.cert_loaded.store(true, Ordering::Release);
+    }
+    pub fn is_ready(&self) -> bool {
+        self.view_synced.load(Ordering::Acquire) && self.cert_loaded.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub view: Arc<dyn ClusterView>,
+    pub policy: PolicyConfig,
+    pub metrics: Arc<Metrics>,
+    pub readiness: Arc<Readiness>,
+}
+
+pub fn admission_router(state: AppState) -> Router {
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
+        // One byte over the cap so the handler sees the rejection and can say why.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+}
+
+async fn validate(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    handle(s, Mode::Validate, body)
+}
+
+async fn mutate(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    handle(s, Mode::Mutate, body)
+}
+
+fn handle(s: AppState, mode: Mode, body: Result<Bytes, BytesRejection>) -> Response {
+    let started = Instant::now();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("admission request body over {MAX_BODY_BYTES} bytes (3 MiB) refused"),
+            )
+                .into_response();
+        }
+        Err(e) => return (e.status(), format!("cannot read request body: {e}")).into_response(),
+    };
+    match review(&body, mode, s.view.as_ref(), s.policy) {
+        Ok(r) => {
+            let kind = r.kind.as_str();
+            s.metrics
+                .requests
+                .with_label_values(&[kind, r.operation, bool_label(r.allowed), bool_label(r.mutated)])
+                .inc();
+            for rule in &r.denied_rules {
+                s.metrics.denials.with_label_values(&[kind, rule.as_str()]).inc();
+            }
+            s.metrics
+                .duration
+                .with_label_values(&[kind])
+                .observe(started.elapsed().as_secs_f64());
+            ([(header::CONTENT_TYPE, "application/json")], r.body).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "undecodable admission request");
+            (StatusCode::BAD_REQUEST, e.to_string()).into_response()
+        }
+    }
+}
+
+fn bool_label(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    if s.readiness.is_ready() {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: cluster view not synced or no certificate",
+        )
+            .into_response()
+    }
+}
+
+/// Running servers; `shutdown` drains in-flight requests for up to `grace`.
+pub struct Running {
+    pub admission_addr: SocketAddr,
+    pub ops_addr: SocketAddr,
+    admission: Handle<SocketAddr>,
+    ops: Handle<SocketAddr>,
+    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    pub async fn shutdown(self, grace: Duration) {
+        self.admission.graceful_shutdown(Some(grace));
+        self.ops.graceful_shutdown(Some(grace));
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Binds both ports and serves until [`Running::shutdown`].
+pub async fn start(
+    admission_listen: SocketAddr,
+    ops_listen: SocketAddr,
+    tls: rustls::ServerConfig,
+    state: AppState,
+) -> std::io::Result<Running> {
+    let admission = Handle::new();
+    let ops = Handle::new();
+    let tls = RustlsConfig::from_config(Arc::new(tls));
+    let app = admission_router(state.clone());
+    let a = tokio::spawn(
+        axum_server::bind_rustls(admission_listen, tls)
+            .handle(admission.clone())
+            .serve(app.into_make_service()),
+    );
+    let o = tokio::spawn(
+        axum_server::bind(ops_listen)
+            .handle(ops.clone())
+            .serve(ops_router(state).into_make_service()),
+    );
+    let (Some(admission_addr), Some(ops_addr)) = (admission.listening().await, ops.listening().await) else {
+        a.abort();
+        o.abort();
+        return Err(std::io::Error::other(format!(
+            "could not listen on {admission_listen} and {ops_listen}"
+        )));
+    };
+    Ok(Running {
+        admission_addr,
+        ops_addr,
+        admission,
+        ops,
+        tasks: vec![a, o],
+    })
+}

@@ -1,0 +1,85 @@
+//! `avigw-webhook check` as a user runs it.
+
+use std::process::Command;
+
+const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tests/fixtures/seeds");
+
+fn check(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_avigw-webhook"))
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn seed_examples_are_admitted_with_warnings() {
+    let (code, out, _) = check(&["-f", SEEDS]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("gateway.networking.x-k8s.io/my-gateway: admitted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Warning: metadata.labels: a Service of type LoadBalancer is never a Gateway backend"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Warning: spec.ports[0]: Gateway default/app-gateway-admin-0 has no listener for TCP/8443"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("aviinfrasetting.ako.vmware.com/aviinfrasetting-tkg-wkld-oam: admitted"),
+        "{out}"
+    );
+}
+
+#[test]
+fn invalid_gateway_is_denied_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata: {name: avi}\nspec: {controller: ako.vmware.com/avi-lb}\n---\n\
+         apiVersion: networking.x-k8s.io/v1alpha1\nkind: Gateway\nmetadata: {name: gw, namespace: blue}\nspec:\n  gatewayClassName: avi\n  addresses: [{type: IPAddress, value: 10.1.1.1}, {type: IPAddress, value: 10.1.1.2}]\n  listeners:\n  - protocol: TCP\n    port: 80\n    routes: {selector: {matchLabels: {ako.vmware.com/gateway-name: other}}}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    let (code, out, _) = check(&["-f", f.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("gatewayclass.networking.x-k8s.io/avi: admitted"));
+    assert!(
+        out.contains(
+            "bad.yaml#2 (gateway.networking.x-k8s.io/gw): denied: Gateway blue/gw is invalid (3 problems):"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("- spec.listeners[0].routes.selector.matchLabels[ako.vmware.com/gateway-name]: Invalid value: \"other\": listener 0 (port 80) must use \"gw\", the Gateway's own name"), "{out}");
+    assert!(out.contains("- spec.listeners[0].routes.selector.matchLabels[ako.vmware.com/gateway-namespace]: Required value"), "{out}");
+    assert!(out.contains("- spec.addresses: Too many: 2"), "{out}");
+    assert!(out.contains("configmap/x: not checked"));
+}
+
+#[test]
+fn unreadable_input_is_one_line_and_exit_2() {
+    let (code, _, err) = check(&["-f", "/nonexistent/file.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("avigw-webhook check: /nonexistent/file.yaml: "),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("broken.yaml");
+    std::fs::write(&f, "kind: [unclosed\n").unwrap();
+    let (code, _, err) = check(&["-f", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.yaml: document 1: not valid YAML"), "{err}");
+}
