@@ -2,7 +2,6 @@
 
 use avigw_shared::rules::RuleCode;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
-use kube::core::response::{StatusCause, StatusDetails};
 use kube::core::{DynamicObject, Status};
 use serde_json::Value;
 
@@ -93,23 +92,12 @@ pub fn review(
                     let message = v.verdict.denial_message(kind.as_str(), &v.object_name);
                     resp = resp.deny(&message);
                     resp.result = Status::failure(&message, "Invalid").with_code(422);
-                    resp.result.details = Some(StatusDetails {
-                        name: v.object_name.rsplit('/').next().unwrap_or_default().to_owned(),
-                        group: req.kind.group.clone(),
-                        kind: req.kind.kind.clone(),
-                        causes: v
-                            .verdict
-                            .violations
-                            .iter()
-                            .map(|x| StatusCause {
-                                reason: x.code.as_str().to_owned(),
-                                message: x.message.clone(),
-                                field: x.field.clone(),
-                            })
-                            .collect(),
-                        uid: String::new(),
-                        retry_after_seconds: 0,
-                    });
+                    // No details: with kind/name and reason Invalid, kubectl prints "The X is
+                    // invalid" plus the causes and drops the message, which is what users need.
+                    // The rule codes go to the audit log: `<webhook name>/denied-rules`.
+                    let codes: Vec<&str> = denied_rules.iter().map(|c| c.as_str()).collect();
+                    resp.audit_annotations
+                        .insert("denied-rules".to_owned(), codes.join(","));
                 }
             }
         },

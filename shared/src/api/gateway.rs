@@ -95,7 +95,10 @@ pub struct Listener {
     /// can be reported, rather than breaking the whole watch.
     #[schemars(extend("enum" = ["HTTP", "HTTPS", "TLS", "TCP", "UDP", "SCTP"]))]
     pub protocol: String,
+    /// Decoding tolerates a missing `routes`; the schema carries no default for it, so the
+    /// apiserver never writes `routes: {}` into Gateways of other controllers.
     #[serde(default)]
+    #[schemars(transform = super::no_default)]
     pub routes: RouteBindingSelector,
 }
 

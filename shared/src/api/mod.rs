@@ -16,6 +16,12 @@ pub use infra::{
     VipNetwork,
 };
 
+/// Drops the `default` schemars derives from `#[serde(default)]`: a structural default in a
+/// shared CRD would be written into every controller's objects.
+fn no_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
+}
+
 /// `spec.controller` of a GatewayClass that avigw serves.
 pub const CONTROLLER_NAME: &str = "ako.vmware.com/avi-lb";
 /// Gateway API group and version of the kinds avigw serves.
