@@ -5,6 +5,10 @@ use kube::CustomResourceExt;
 
 use crate::api::{AviInfraSetting, Gateway, GatewayClass};
 
+/// Where the generated CRDs live, relative to the workspace root: the canonical copy and the
+/// reconciler chart's `crds/`.
+pub const CRD_DIRS: [&str; 2] = ["manifests/crds", "manifests/charts/avigw-reconciler/crds"];
+
 /// Header written atop every generated file so nobody edits it by hand.
 const HEADER: &str = "# Generated from the Rust types in shared/src/api by `cargo run -p avigw-shared --bin crdgen`.\n# Do not edit by hand.\n";
 

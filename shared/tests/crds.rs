@@ -2,13 +2,19 @@
 
 use avigw_shared::api::{Gateway, GatewayClass};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../manifests/crds");
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 #[test]
 fn checked_in_crds_match_the_types() {
+    for dir in avigw_shared::crd::CRD_DIRS {
+        check_dir(&format!("{ROOT}/{dir}"), dir);
+    }
+}
+
+fn check_dir(path: &str, dir: &str) {
     let files = avigw_shared::crd::all_crd_files().unwrap();
     assert_eq!(files.len(), 3);
-    let mut on_disk: Vec<String> = std::fs::read_dir(DIR)
+    let mut on_disk: Vec<String> = std::fs::read_dir(path)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".yaml"))
@@ -18,13 +24,13 @@ fn checked_in_crds_match_the_types() {
     generated.sort();
     assert_eq!(
         on_disk, generated,
-        "manifests/crds holds other files than the generated ones"
+        "{dir} holds other files than the generated ones"
     );
     for (name, yaml) in files {
-        let disk = std::fs::read_to_string(format!("{DIR}/{name}")).unwrap();
+        let disk = std::fs::read_to_string(format!("{path}/{name}")).unwrap();
         assert!(
             disk == yaml,
-            "manifests/crds/{name} differs from the types; run `cargo run -p avigw-shared --bin crdgen`"
+            "{dir}/{name} differs from the types; run `cargo run -p avigw-shared --bin crdgen`"
         );
     }
 }

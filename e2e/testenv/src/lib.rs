@@ -209,6 +209,9 @@ impl TestEnv {
     /// A start failure is remembered: later callers get the same error instead of
     /// each trying (and waiting) again.
     pub fn get() -> Result<&'static TestEnv> {
+        // kube's TLS needs a process-wide rustls provider; ring is the workspace's only one,
+        // but feature unification alone cannot be relied on when one crate is tested alone.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let paths = Paths::discover();
         // Checked on every call so a missing install is reported as such, not as a
         // remembered start failure.
