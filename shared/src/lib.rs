@@ -5,9 +5,13 @@
 //! - [`rules`]: the admission rules (SPEC §2) and admission defaults.
 //! - [`naming`]: Avi object names, `created_by`, markers and FQDNs (SPEC §3).
 //! - [`config`]: the configuration type and its validation (SPEC §7).
+//! - [`avi`]: typed Avi objects as sent to and read from the controller (SPEC §3, §6).
+//! - [`translate`]: the pure Kubernetes → Avi translation, incremental by key (SPEC §3, §4).
 
 pub mod api;
+pub mod avi;
 pub mod config;
 pub mod crd;
 pub mod naming;
 pub mod rules;
+pub mod translate;
