@@ -1,1 +1,2 @@
+pub mod avi;
 pub mod plan;

@@ -1,0 +1,393 @@
+//! avisim over raw HTTPS: the protocol rules a client can trip over.
+
+use std::sync::Arc;
+
+use avisim::{SimConfig, SimHandle};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Sim {
+    sim: SimHandle,
+    http: reqwest::Client,
+    csrf: String,
+    cookie: String,
+}
+
+fn http_client(ca_pem: &str) -> reqwest::Client {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(cfg)
+        .build()
+        .unwrap()
+}
+
+impl Sim {
+    async fn start(f: impl FnOnce(&mut SimConfig)) -> Self {
+        let mut cfg = SimConfig::for_tests("pw");
+        f(&mut cfg);
+        let sim = avisim::spawn(cfg).await.unwrap();
+        let http = http_client(sim.ca_pem().unwrap());
+        let r = http
+            .post(format!("{}/login", sim.base_url()))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("username=admin&password=pw")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let mut csrf = String::new();
+        let mut parts = vec![];
+        for v in r.headers().get_all("set-cookie") {
+            let nv = v.to_str().unwrap().split(';').next().unwrap().to_string();
+            if let Some(t) = nv.strip_prefix("csrftoken=") {
+                csrf = t.to_string();
+            }
+            parts.push(nv);
+        }
+        Self {
+            cookie: parts.join("; "),
+            sim,
+            http,
+            csrf,
+        }
+    }
+
+    fn url(&self, p: &str) -> String {
+        format!("{}{p}", self.sim.base_url())
+    }
+
+    fn req(&self, m: Method, p: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(m, self.url(p))
+            .header("Cookie", &self.cookie)
+            .header("X-CSRFToken", &self.csrf)
+            .header("Referer", self.sim.base_url())
+            .header("X-Avi-Version", "22.1.3")
+            .header("Content-Type", "application/json")
+    }
+
+    async fn call(&self, m: Method, p: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut rb = self.req(m, p);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        let s = r.status();
+        let t = r.text().await.unwrap();
+        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
+    }
+}
+
+#[tokio::test]
+async fn csrf_version_and_referer_are_enforced() {
+    let s = Sim::start(|_| {}).await;
+    // No CSRF header on a write: the recorded bare-text 401.
+    let r = s
+        .http
+        .post(s.url("/api/pool"))
+        .header("Cookie", &s.cookie)
+        .header("Referer", s.sim.base_url())
+        .header("X-Avi-Version", "22.1.3")
+        .json(&json!({"name": "p"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.text().await.unwrap(), "CSRF token missing or incorrect.");
+    // Reads need no CSRF token, but a version.
+    let r = s
+        .http
+        .get(s.url("/api/pool"))
+        .header("Cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // No session at all.
+    let r = s
+        .http
+        .get(s.url("/api/pool"))
+        .header("X-Avi-Version", "22.1.3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Missing Referer on an HTTPS write.
+    let r = s
+        .http
+        .post(s.url("/api/pool"))
+        .header("Cookie", &s.cookie)
+        .header("X-CSRFToken", &s.csrf)
+        .header("X-Avi-Version", "22.1.3")
+        .json(&json!({"name": "p"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Too new an API version.
+    let r = s
+        .http
+        .get(s.url("/api/pool"))
+        .header("Cookie", &s.cookie)
+        .header("X-Avi-Version", "99.1.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn login_variants() {
+    let s = Sim::start(|c| c.tokens = vec!["tok".into()]).await;
+    let login = |body: Value| s.http.post(s.url("/login")).json(&body).send();
+    assert_eq!(
+        login(json!({"username": "admin", "password": "pw"}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        login(json!({"username": "admin", "token": "tok"}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        login(json!({"username": "admin", "password": "no"}))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        login(json!({"username": "admin", "token": "no"}))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // Logout kills the session.
+    let (st, _) = s.call(Method::POST, "/logout", None).await;
+    assert_eq!(st, 200);
+    let (st, _) = s.call(Method::GET, "/api/pool", None).await;
+    assert_eq!(st, 401);
+}
+
+#[tokio::test]
+async fn paths_refs_and_queries() {
+    let s = Sim::start(|_| {}).await;
+    let (st, p) = s
+        .call(
+            Method::POST,
+            "//api/pool/",
+            Some(json!({"name": "p1", "created_by": "avigw-x"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let uuid = p["uuid"].as_str().unwrap().to_string();
+    assert!(uuid.starts_with("pool-"));
+    assert!(p["url"].as_str().unwrap().ends_with("#p1"));
+    assert!(p["_last_modified"].is_string());
+
+    // All three ref forms resolve to the same object.
+    let base = s.sim.base_url().to_string();
+    for (i, r) in [
+        "/api/pool?name=p1".to_string(),
+        format!("/api/pool/{uuid}"),
+        format!("{base}/api/pool/{uuid}#p1"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (st, v) = s
+            .call(
+                Method::POST,
+                "/api/poolgroup",
+                Some(json!({"name": format!("pg{i}"), "members": [{"pool_ref": r}]})),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
+        assert_eq!(v["members"][0]["pool_ref"], format!("{base}/api/pool/{uuid}#p1"));
+    }
+    let (st, v) = s
+        .call(
+            Method::POST,
+            "/api/poolgroup",
+            Some(json!({"name": "bad", "members": [{"pool_ref": "/api/pool?name=nope"}]})),
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+
+    // include_name and fields on reads; plain reads have no #name.
+    let (_, v) = s.call(Method::GET, "/api/poolgroup?name=pg0", None).await;
+    assert_eq!(
+        v["results"][0]["members"][0]["pool_ref"],
+        format!("{base}/api/pool/{uuid}")
+    );
+    let (_, v) = s
+        .call(Method::GET, "/api/poolgroup?name=pg0&include_name", None)
+        .await;
+    assert!(
+        v["results"][0]["members"][0]["pool_ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("#p1")
+    );
+    let (_, v) = s
+        .call(Method::GET, "/api/pool?fields=name&created_by=avigw-x", None)
+        .await;
+    assert_eq!(v["count"], 1);
+    let keys: Vec<&str> = v["results"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, vec!["name", "url", "uuid"]);
+    let (st, _) = s.call(Method::GET, "/api/pool?page_size=201", None).await;
+    assert_eq!(st, 400);
+    let (st, _) = s.call(Method::GET, &format!("/api/pool/{uuid}/"), None).await;
+    assert_eq!(st, 200);
+
+    // Unknown type, read-only seeds, wrong method.
+    let (st, _) = s.call(Method::GET, "/api/nosuchthing", None).await;
+    assert_eq!(st, 404);
+    let (_, cloud) = s.call(Method::GET, "/api/cloud?name=Default-Cloud", None).await;
+    let cloud_uuid = cloud["results"][0]["uuid"].as_str().unwrap().to_string();
+    let (st, _) = s
+        .call(Method::DELETE, &format!("/api/cloud/{cloud_uuid}"), None)
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = s.call(Method::DELETE, "/api/pool", None).await;
+    assert_eq!(st, 405);
+}
+
+#[tokio::test]
+async fn tenants_and_slug() {
+    let s = Sim::start(|_| {}).await;
+    let (st, _) = s
+        .call(Method::POST, "/api/tenant", Some(json!({"name": "t1"})))
+        .await;
+    assert_eq!(st, 201);
+    let r = s
+        .req(Method::POST, "/api/pool")
+        .header("X-Avi-Tenant", "t1")
+        .header("Slug", "pool-forced-1")
+        .json(&json!({"name": "p"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        s.url("/api/pool/pool-forced-1#p")
+    );
+    let (_, v) = s.call(Method::GET, "/api/pool", None).await;
+    assert_eq!(v["count"], 0);
+    let v: Value = s
+        .req(Method::GET, "/api/pool")
+        .header("X-Avi-Tenant", "*")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["count"], 1);
+    assert!(
+        v["results"][0]["tenant_ref"]
+            .as_str()
+            .unwrap()
+            .contains("/api/tenant/tenant-")
+    );
+    let r = s
+        .req(Method::GET, "/api/pool")
+        .header("X-Avi-Tenant", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn l4_policy_shape_is_checked() {
+    let s = Sim::start(|_| {}).await;
+    s.call(Method::POST, "/api/pool", Some(json!({"name": "p"})))
+        .await;
+    let rule = |proto: &str| {
+        json!({"name": "l4", "l4_connection_policy": {"rules": [{"name": "r", "index": 0,
+            "match": {"port": {"match_criteria": "IS_IN", "ports": [53]},
+                      "protocol": {"match_criteria": "IS_IN", "protocol": proto}},
+            "action": {"select_pool": {"action_type": "L4_RULE_ACTION_SELECT_POOL", "pool_ref": "/api/pool?name=p"}}}]}})
+    };
+    let (st, v) = s
+        .call(Method::POST, "/api/l4policyset", Some(rule("PROTOCOL_UDPX")))
+        .await;
+    assert_eq!(st, 400, "{v}");
+    let (st, v) = s
+        .call(Method::POST, "/api/l4policyset", Some(rule("PROTOCOL_UDP")))
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = s
+        .call(Method::DELETE, "/api/pool/".to_string().as_str(), None)
+        .await;
+    assert_eq!(st, 405, "{v}");
+}
+
+#[tokio::test]
+async fn vsvip_preferred_ip_and_release() {
+    let s = Sim::start(|c| c.networks = vec!["n1=10.70.0.0/29".parse().unwrap()]).await;
+    let vip = |name: &str, ip: Option<&str>| {
+        let mut v = json!({"vip_id": "0", "auto_allocate_ip": true,
+            "ipam_network_subnet": {"network_ref": "/api/network?name=n1",
+                "subnet": {"ip_addr": {"addr": "10.70.0.0", "type": "V4"}, "mask": 29}}});
+        if let Some(ip) = ip {
+            v["ip_address"] = json!({"addr": ip, "type": "V4"});
+        }
+        json!({"name": name, "vip": [v]})
+    };
+    let (st, a) = s
+        .call(Method::POST, "/api/vsvip", Some(vip("a", Some("10.70.0.5"))))
+        .await;
+    assert_eq!(st, 201, "{a}");
+    assert_eq!(a["vip"][0]["ip_address"]["addr"], "10.70.0.5");
+    let (st, _) = s
+        .call(Method::POST, "/api/vsvip", Some(vip("b", Some("10.70.0.5"))))
+        .await;
+    assert_eq!(st, 400);
+    let (st, _) = s
+        .call(Method::POST, "/api/vsvip", Some(vip("c", Some("10.99.0.5"))))
+        .await;
+    assert_eq!(st, 400);
+    let uuid = a["uuid"].as_str().unwrap();
+    let (st, v) = s
+        .call(
+            Method::PUT,
+            &format!("/api/vsvip/{uuid}"),
+            Some(vip("a", Some("10.70.0.6"))),
+        )
+        .await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        v["error"],
+        "If a new preferred IP is needed, please recreate the VIP"
+    );
+    let (st, _) = s.call(Method::DELETE, &format!("/api/vsvip/{uuid}"), None).await;
+    assert_eq!(st, 204);
+    let (st, _) = s
+        .call(Method::POST, "/api/vsvip", Some(vip("b", Some("10.70.0.5"))))
+        .await;
+    assert_eq!(st, 201);
+}
