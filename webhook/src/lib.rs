@@ -5,12 +5,14 @@
 //! - [`review`]: AdmissionReview decoding and encoding around [`policy`].
 //! - [`view`]: what the webhook knows of the cluster (reflectors in production, files offline).
 //! - [`tls`]: the serving certificate, hot-reloaded from files.
-//! - [`metrics`], [`server`], [`check`].
+//! - [`serve`]: the whole process as one call; [`metrics`], [`server`], [`check`].
 
 pub mod check;
 pub mod metrics;
 pub mod policy;
+pub mod registration;
 pub mod review;
+pub mod serve;
 pub mod server;
 pub mod tls;
 pub mod view;

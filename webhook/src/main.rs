@@ -1,20 +1,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use avigw_shared::api::{Gateway, GatewayClass};
-use avigw_webhook::metrics::Metrics;
 use avigw_webhook::policy::PolicyConfig;
-use avigw_webhook::server::{self, AppState, Readiness};
-use avigw_webhook::tls;
-use avigw_webhook::view::StoreView;
+use avigw_webhook::serve::{CertSource, ServeOptions};
 use clap::{Args, Parser, Subcommand};
-use futures::StreamExt;
-use kube::runtime::{WatchStreamExt, reflector, watcher};
-use kube::{Api, Client};
+use kube::Client;
 
 #[derive(Parser)]
 #[command(name = "avigw-webhook", version, about = "avigw admission webhook")]
@@ -89,6 +82,9 @@ struct ServeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_json);
+    // ring is the only rustls provider built in; choosing it explicitly keeps kube's TLS from
+    // depending on feature unification.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.command {
         Command::Check { files, policy } => check(&files, policy),
         Command::Serve(args) => {
@@ -146,74 +142,31 @@ fn check(files: &[PathBuf], policy: PolicyArgs) -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let metrics = Arc::new(Metrics::new().context("registering metrics")?);
-    let readiness = Arc::new(Readiness::default());
-    let loaded = match (&args.tls_cert_file, &args.tls_key_file, args.self_signed) {
-        (Some(c), Some(k), _) => tls::load_files(c, k).context("loading the serving certificate")?,
-        (_, _, true) => tls::self_signed(&args.self_signed_names)?,
+    let cert = match (args.tls_cert_file, args.tls_key_file, args.self_signed) {
+        (Some(cert), Some(key), _) => CertSource::Files {
+            cert,
+            key,
+            reload_interval: Duration::from_secs(args.cert_reload_interval_secs.max(1)),
+        },
+        (_, _, true) => CertSource::SelfSigned(args.self_signed_names),
         _ => anyhow::bail!("--tls-cert-file and --tls-key-file, or --self-signed, are required"),
     };
-    metrics.cert_expiry.set(loaded.not_after as f64);
-    let resolver = tls::ReloadingResolver::new(loaded.key);
-    readiness.set_cert_loaded();
-    if let (Some(c), Some(k)) = (args.tls_cert_file.clone(), args.tls_key_file.clone()) {
-        tokio::spawn(tls::watch_files(
-            resolver.clone(),
-            c,
-            k,
-            Duration::from_secs(args.cert_reload_interval_secs.max(1)),
-            metrics.clone(),
-        ));
-    }
-
     let client = Client::try_default()
         .await
         .context("connecting to the Kubernetes API")?;
-    let (classes, class_writer) = reflector::store::<GatewayClass>();
-    let (gateways, gw_writer) = reflector::store::<Gateway>();
-    let class_stream = reflector(
-        class_writer,
-        watcher(
-            Api::<GatewayClass>::all(client.clone()),
-            watcher::Config::default(),
-        ),
-    )
-    .default_backoff()
-    .applied_objects();
-    let gw_stream = reflector(
-        gw_writer,
-        watcher(Api::<Gateway>::all(client), watcher::Config::default()),
-    )
-    .default_backoff()
-    .applied_objects();
-    tokio::spawn(class_stream.for_each(|_| async {}));
-    tokio::spawn(gw_stream.for_each(|_| async {}));
-    {
-        let (classes, gateways, readiness) = (classes.clone(), gateways.clone(), readiness.clone());
-        tokio::spawn(async move {
-            if classes.wait_until_ready().await.is_ok() && gateways.wait_until_ready().await.is_ok() {
-                readiness.set_view_synced();
-                tracing::info!("GatewayClass and Gateway caches synced");
-            }
-        });
-    }
-
-    let state = AppState {
-        view: Arc::new(StoreView { classes, gateways }),
+    let opts = ServeOptions {
+        listen: args.listen,
+        metrics_addr: args.metrics_addr,
+        cert,
         policy: PolicyConfig {
             default_lb_controller: args.policy.default_lb_controller,
         },
-        metrics,
-        readiness,
     };
-    let tls_config = tls::server_config(resolver)?;
-    let running = server::start(args.listen, args.metrics_addr, tls_config, state)
-        .await
-        .with_context(|| format!("listening on {} and {}", args.listen, args.metrics_addr))?;
-    tracing::info!(admission = %running.admission_addr, metrics = %running.ops_addr, "avigw-webhook serving");
+    let webhook = avigw_webhook::serve::start(opts, client).await?;
+    tracing::info!(admission = %webhook.admission_addr, metrics = %webhook.metrics_addr, "avigw-webhook serving");
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
-    running
+    webhook
         .shutdown(Duration::from_secs(args.shutdown_grace_secs))
         .await;
     Ok(())

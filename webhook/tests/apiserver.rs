@@ -89,26 +89,6 @@ async fn start_webhook(ctx: &TestContext) -> Result<Webhook> {
     }
 }
 
-/// Both configurations as the Helm chart deploys them, but pointing at the local process.
-fn webhook_configs(port: u16, ca: &str) -> String {
-    use base64::Engine as _;
-    let ca = base64::engine::general_purpose::STANDARD.encode(ca);
-    let rules = r#"
-    - {apiGroups: ["networking.x-k8s.io"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["gateways", "gatewayclasses"]}
-    - {apiGroups: ["ako.vmware.com"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["aviinfrasettings"]}
-    - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"]}"#;
-    let common = |path: &str| {
-        format!(
-            "  admissionReviewVersions: [v1]\n  sideEffects: None\n  failurePolicy: Fail\n  timeoutSeconds: 5\n  matchPolicy: Equivalent\n  namespaceSelector:\n    matchExpressions:\n    - {{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, avigw-system]}}\n  clientConfig:\n    url: https://127.0.0.1:{port}/{path}\n    caBundle: {ca}\n  rules:{rules}\n"
-        )
-    };
-    format!(
-        "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {{name: avigw-test}}\nwebhooks:\n- name: mutate.avigw.ako.vmware.com\n  reinvocationPolicy: Never\n{}---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {{name: avigw-test}}\nwebhooks:\n- name: validate.avigw.ako.vmware.com\n{}",
-        common("mutate"),
-        common("validate")
-    )
-}
-
 async fn apply(ctx: &TestContext, yaml: &str) -> Result<CmdOutput> {
     Ok(ctx.env.kubectl_stdin(&["apply", "-f", "-"], yaml).await?)
 }
@@ -133,7 +113,16 @@ fn denied(out: &CmdOutput, expected: &str) -> Result<()> {
 async fn kubectl_apply_through_the_webhook() -> Result<()> {
     let ctx = TestContext::new("webhook").await?;
     let hook = start_webhook(&ctx).await?;
-    apply(&ctx, &webhook_configs(hook.port, &hook.ca)).await?.ok()?;
+    apply(
+        &ctx,
+        &avigw_webhook::registration::url_configurations(
+            "avigw-test",
+            &format!("https://127.0.0.1:{}", hook.port),
+            &hook.ca,
+        ),
+    )
+    .await?
+    .ok()?;
     let ns = &ctx.ns;
     // The apiserver reads webhook configurations asynchronously; wait until ours answers.
     let probe = "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata: {name: probe}\nspec: {network: {vipNetworks: [{cidr: 10.0.0.0/24}]}}\n";
