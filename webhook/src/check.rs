@@ -162,11 +162,19 @@ pub fn check_docs(docs: &[Doc], cfg: PolicyConfig) -> Report {
             Kind::Gateway | Kind::Service => Some(namespace.unwrap_or("default")),
             _ => None,
         };
+        let raw = match serde_json::value::to_raw_value(&d.value) {
+            Ok(r) => r,
+            Err(e) => {
+                all_admitted = false;
+                let _ = writeln!(text, "Error from {} ({resource}): {e}", d.source);
+                continue;
+            }
+        };
         let subject = Subject {
             kind,
             operation: Operation::Create,
             namespace: ns,
-            object: Some(&d.value),
+            object: Some(&raw),
             old_object: None,
         };
         match policy::validate(&subject, &view, cfg) {

@@ -6,7 +6,9 @@ use avigw_shared::rules::{
     self, ClassState, GatewayContext, ServiceContext, Verdict, default_gateway, gateway_ref_of,
 };
 use k8s_openapi::api::core::v1::Service;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::view::ClusterView;
@@ -66,14 +68,15 @@ impl Default for PolicyConfig {
     }
 }
 
-/// One object under review: its kind, operation, where it lives, and the raw JSON.
+/// One object under review: its kind, operation, where it lives, and its raw JSON (decoded
+/// once, into the type its kind needs).
 pub struct Subject<'a> {
     pub kind: Kind,
     pub operation: Operation,
     /// From the request: the object's own metadata may omit it.
     pub namespace: Option<&'a str>,
-    pub object: Option<&'a Value>,
-    pub old_object: Option<&'a Value>,
+    pub object: Option<&'a RawValue>,
+    pub old_object: Option<&'a RawValue>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,15 +87,50 @@ pub struct DecodeError {
     source: serde_json::Error,
 }
 
-fn decode<T: DeserializeOwned>(kind: Kind, v: &Value) -> Result<T, DecodeError> {
-    T::deserialize(v).map_err(|source| DecodeError {
+fn decode<T: DeserializeOwned>(kind: Kind, v: &RawValue) -> Result<T, DecodeError> {
+    serde_json::from_str(v.get()).map_err(|source| DecodeError {
         kind: kind.as_str(),
         source,
     })
 }
 
-fn decode_opt<T: DeserializeOwned>(kind: Kind, v: Option<&Value>) -> Result<Option<T>, DecodeError> {
-    v.filter(|v| !v.is_null()).map(|v| decode(kind, v)).transpose()
+fn decode_opt<T: DeserializeOwned>(kind: Kind, v: Option<&RawValue>) -> Result<Option<T>, DecodeError> {
+    v.filter(|v| v.get() != "null")
+        .map(|v| decode(kind, v))
+        .transpose()
+}
+
+/// The part of a Gateway's metadata the rules read. Decoding only this skips managedFields and
+/// the last-applied annotation, which dominate the cost of a full ObjectMeta.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct GatewayMeta {
+    name: Option<String>,
+    namespace: Option<String>,
+    generate_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LeanGateway {
+    #[serde(default)]
+    metadata: GatewayMeta,
+    spec: avigw_shared::api::GatewaySpec,
+    #[serde(default)]
+    status: Option<avigw_shared::api::GatewayStatus>,
+}
+
+fn decode_gateway(v: &RawValue) -> Result<Gateway, DecodeError> {
+    let lean: LeanGateway = decode(Kind::Gateway, v)?;
+    let mut gw = Gateway::new("", lean.spec);
+    gw.metadata.name = lean.metadata.name;
+    gw.metadata.namespace = lean.metadata.namespace;
+    gw.metadata.generate_name = lean.metadata.generate_name;
+    gw.status = lean.status;
+    Ok(gw)
+}
+
+fn decode_gateway_opt(v: Option<&RawValue>) -> Result<Option<Gateway>, DecodeError> {
+    v.filter(|v| v.get() != "null").map(decode_gateway).transpose()
 }
 
 /// The verdict of the validating webhook, and the `<ns>/<name>` it names the object by.
@@ -128,9 +166,9 @@ pub fn validate(s: &Subject, view: &dyn ClusterView, cfg: PolicyConfig) -> Resul
     let old_of = |v| if s.operation == Operation::Update { v } else { None };
     Ok(match s.kind {
         Kind::Gateway => {
-            let mut gw: Gateway = decode(s.kind, obj)?;
+            let mut gw = decode_gateway(obj)?;
             fill_namespace(&mut gw.metadata, s.namespace);
-            let old: Option<Gateway> = decode_opt(s.kind, old_of(s.old_object))?;
+            let old = decode_gateway_opt(old_of(s.old_object))?;
             let class = view.class_state(&gw.spec.gateway_class_name);
             // The apiserver runs the mutating webhook first; judge what it would store.
             let gw = default_gateway(&gw);
@@ -185,8 +223,8 @@ pub fn mutate(s: &Subject, view: &dyn ClusterView) -> Option<json_patch::Patch> 
     if s.kind != Kind::Gateway || !matches!(s.operation, Operation::Create | Operation::Update) {
         return None;
     }
-    let raw = s.object?;
-    let mut gw: Gateway = decode(s.kind, raw).ok()?;
+    let raw_json = s.object?;
+    let mut gw = decode_gateway(raw_json).ok()?;
     if view.class_state(&gw.spec.gateway_class_name) != ClassState::Ours {
         return None;
     }
@@ -195,7 +233,9 @@ pub fn mutate(s: &Subject, view: &dyn ClusterView) -> Option<json_patch::Patch> 
     if defaulted == gw {
         return None;
     }
-    let ops = defaults_patch(raw, &gw, &defaulted);
+    // Only now, with something to patch, is the object parsed as a tree to find its paths.
+    let raw: Value = serde_json::from_str(raw_json.get()).ok()?;
+    let ops = defaults_patch(&raw, &gw, &defaulted);
     if ops.is_empty() {
         return None;
     }

@@ -1,9 +1,13 @@
-//! AdmissionReview (admission.k8s.io/v1) in and out around [`crate::policy`].
+//! AdmissionReview (admission.k8s.io/v1) in and out around [`crate::policy`]. The request is
+//! read in one pass that keeps the object as raw JSON; only the fields a decision needs are
+//! decoded (the webhook sits in the write path of every Service in the cluster).
+
+use std::collections::BTreeMap;
 
 use avigw_shared::rules::RuleCode;
-use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
-use kube::core::{DynamicObject, Status};
-use serde_json::Value;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::policy::{self, Kind, Operation, PolicyConfig, Subject};
 use crate::view::ClusterView;
@@ -36,13 +40,80 @@ pub enum ReviewError {
     Encode(String),
 }
 
-fn operation_of(op: &kube::core::admission::Operation) -> (Operation, &'static str) {
-    use kube::core::admission::Operation as K;
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireReview<'a> {
+    #[serde(default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(borrow, default)]
+    request: Option<WireRequest<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireRequest<'a> {
+    uid: String,
+    kind: WireKind,
+    operation: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(borrow, default)]
+    object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    old_object: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct WireKind {
+    #[serde(default)]
+    group: String,
+    kind: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireOut<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    response: WireResponse<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireResponse<'a> {
+    uid: &'a str,
+    allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<WireStatus>,
+    /// Base64 of the JSON patch, as Go encodes []byte.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    audit_annotations: BTreeMap<&'static str, String>,
+}
+
+/// A metav1.Status without details: with kind/name and reason Invalid, kubectl prints "The X is
+/// invalid" plus the causes and drops the message, which is what users need.
+#[derive(Serialize)]
+struct WireStatus {
+    status: &'static str,
+    code: u16,
+    reason: &'static str,
+    message: String,
+}
+
+fn operation_of(op: &str) -> (Operation, &'static str) {
     match op {
-        K::Create => (Operation::Create, "CREATE"),
-        K::Update => (Operation::Update, "UPDATE"),
-        K::Delete => (Operation::Delete, "DELETE"),
-        K::Connect => (Operation::Connect, "CONNECT"),
+        "CREATE" => (Operation::Create, "CREATE"),
+        "UPDATE" => (Operation::Update, "UPDATE"),
+        "DELETE" => (Operation::Delete, "DELETE"),
+        _ => (Operation::Connect, "CONNECT"),
     }
 }
 
@@ -52,66 +123,76 @@ pub fn review(
     view: &dyn ClusterView,
     cfg: PolicyConfig,
 ) -> Result<Reviewed, ReviewError> {
-    let review: AdmissionReview<DynamicObject> =
-        serde_json::from_slice(body).map_err(|e| ReviewError::Decode(e.to_string()))?;
-    if review.types.api_version != "admission.k8s.io/v1" || review.types.kind != "AdmissionReview" {
+    let review: WireReview = serde_json::from_slice(body).map_err(|e| ReviewError::Decode(e.to_string()))?;
+    if review.api_version != "admission.k8s.io/v1" || review.kind != "AdmissionReview" {
         return Err(ReviewError::Decode(format!(
             "apiVersion {:?} kind {:?}; expected admission.k8s.io/v1 AdmissionReview",
-            review.types.api_version, review.types.kind
+            review.api_version, review.kind
         )));
     }
-    let req: AdmissionRequest<DynamicObject> = review.try_into().map_err(|_| ReviewError::NoRequest)?;
+    let req = review.request.ok_or(ReviewError::NoRequest)?;
     let kind = Kind::from_group_kind(&req.kind.group, &req.kind.kind);
     let (operation, op_name) = operation_of(&req.operation);
-    let to_value = |o: &Option<DynamicObject>| o.as_ref().and_then(|o| serde_json::to_value(o).ok());
-    let object: Option<Value> = to_value(&req.object);
-    let old_object: Option<Value> = to_value(&req.old_object);
     let subject = Subject {
         kind,
         operation,
         namespace: req.namespace.as_deref(),
-        object: object.as_ref(),
-        old_object: old_object.as_ref(),
+        object: req.object,
+        old_object: req.old_object,
     };
-    let mut resp = AdmissionResponse::from(&req);
+    let mut resp = WireResponse {
+        uid: &req.uid,
+        allowed: true,
+        status: None,
+        patch: None,
+        patch_type: None,
+        warnings: Vec::new(),
+        audit_annotations: BTreeMap::new(),
+    };
     let mut denied_rules = Vec::new();
-    let mut mutated = false;
     match mode {
         Mode::Validate => match policy::validate(&subject, view, cfg) {
             Err(e) => {
-                resp = resp.deny(e.to_string());
-                resp.result.code = 400;
-                resp.result.reason = "BadRequest".into();
+                resp.allowed = false;
+                resp.status = Some(WireStatus {
+                    status: "Failure",
+                    code: 400,
+                    reason: "BadRequest",
+                    message: e.to_string(),
+                });
             }
             Ok(v) => {
-                if !v.verdict.warnings.is_empty() {
-                    resp.warnings = Some(v.verdict.warning_messages());
-                }
+                resp.warnings = v.verdict.warning_messages();
                 if !v.verdict.allowed() {
                     denied_rules = v.verdict.violations.iter().map(|x| x.code).collect();
-                    let message = v.verdict.denial_message(kind.as_str(), &v.object_name);
-                    resp = resp.deny(&message);
-                    resp.result = Status::failure(&message, "Invalid").with_code(422);
-                    // No details: with kind/name and reason Invalid, kubectl prints "The X is
-                    // invalid" plus the causes and drops the message, which is what users need.
+                    resp.allowed = false;
+                    resp.status = Some(WireStatus {
+                        status: "Failure",
+                        code: 422,
+                        reason: "Invalid",
+                        message: v.verdict.denial_message(kind.as_str(), &v.object_name),
+                    });
                     // The rule codes go to the audit log: `<webhook name>/denied-rules`.
                     let codes: Vec<&str> = denied_rules.iter().map(|c| c.as_str()).collect();
-                    resp.audit_annotations
-                        .insert("denied-rules".to_owned(), codes.join(","));
+                    resp.audit_annotations.insert("denied-rules", codes.join(","));
                 }
             }
         },
         Mode::Mutate => {
             if let Some(patch) = policy::mutate(&subject, view) {
-                resp = resp
-                    .with_patch(patch)
-                    .map_err(|e| ReviewError::Encode(e.to_string()))?;
-                mutated = true;
+                let bytes = serde_json::to_vec(&patch).map_err(|e| ReviewError::Encode(e.to_string()))?;
+                resp.patch = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
+                resp.patch_type = Some("JSONPatch");
             }
         }
     }
-    let allowed = resp.allowed;
-    let body = serde_json::to_vec(&resp.into_review()).map_err(|e| ReviewError::Encode(e.to_string()))?;
+    let (allowed, mutated) = (resp.allowed, resp.patch.is_some());
+    let out = WireOut {
+        api_version: "admission.k8s.io/v1",
+        kind: "AdmissionReview",
+        response: resp,
+    };
+    let body = serde_json::to_vec(&out).map_err(|e| ReviewError::Encode(e.to_string()))?;
     Ok(Reviewed {
         body,
         kind,

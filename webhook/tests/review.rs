@@ -258,10 +258,11 @@ fn undecodable_requests_are_errors_not_panics() {
     assert!(out["response"].get("patch").is_none());
 }
 
-/// kube-core encodes the patch bytes as a JSON array of numbers, which Go's decoder (and so the
-/// apiserver) reads into []byte like base64 text.
+/// The patch is base64 text, as Go encodes []byte.
 fn patch_of(out: &Value) -> Option<Value> {
-    let bytes: Vec<u8> = serde_json::from_value(out["response"].get("patch")?.clone()).unwrap();
+    use base64::Engine as _;
+    let text = out["response"].get("patch")?.as_str().unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).unwrap();
     assert_eq!(out["response"]["patchType"], "JSONPatch");
     Some(serde_json::from_slice(&bytes).unwrap())
 }

@@ -250,7 +250,12 @@ async fn every_rule_over_https() {
         .json()
         .await
         .unwrap();
-    let bytes: Vec<u8> = serde_json::from_value(out["response"]["patch"].clone()).unwrap();
+    let bytes = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(out["response"]["patch"].as_str().unwrap())
+            .unwrap()
+    };
     let patch: json_patch::Patch = serde_json::from_slice(&bytes).unwrap();
     let mut patched = raw.clone();
     json_patch::patch(&mut patched, &patch).unwrap();
