@@ -150,19 +150,10 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-#[tokio::test]
-async fn every_rule_over_https() {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let der = ck.cert.der().clone();
-    let loaded = {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("c"), ck.cert.pem()).unwrap();
-        std::fs::write(dir.path().join("k"), ck.signing_key.serialize_pem()).unwrap();
-        tls::load_files(&dir.path().join("c"), &dir.path().join("k")).unwrap()
-    };
-    let mut view = StaticView::default();
-    view.add_class(serde_json::from_value(class("ako.vmware.com/avi-lb", Value::Null)).unwrap());
-    view.add_gateway(serde_json::from_value(gw(tcp80(), json!([]))).unwrap());
+/// The webhook on loopback with a self-signed certificate, and a client that trusts it.
+async fn serve(view: StaticView) -> (server::Running, reqwest::Client) {
+    let loaded = tls::self_signed(&["localhost".to_owned()]).unwrap();
+    let leaf = loaded.key.cert[0].clone();
     let state = AppState {
         view: Arc::new(view),
         policy: PolicyConfig::default(),
@@ -178,16 +169,27 @@ async fn every_rule_over_https() {
     .await
     .unwrap();
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(der).unwrap();
+    roots.add(leaf).unwrap();
     let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls(cfg)
-        .build()
-        .unwrap();
+    (
+        running,
+        reqwest::Client::builder()
+            .use_preconfigured_tls(cfg)
+            .build()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn every_rule_over_https() {
+    let mut view = StaticView::default();
+    view.add_class(serde_json::from_value(class("ako.vmware.com/avi-lb", Value::Null)).unwrap());
+    view.add_gateway(serde_json::from_value(gw(tcp80(), json!([]))).unwrap());
+    let (running, client) = serve(view).await;
     let url = |p: &str| format!("https://localhost:{}{p}", running.admission_addr.port());
 
     let mut rules_seen = std::collections::BTreeSet::new();
@@ -287,33 +289,7 @@ async fn every_rule_over_https() {
 
 #[tokio::test]
 async fn truncated_and_wrong_version_requests_get_400() {
-    let loaded = tls::self_signed(&["localhost".to_owned()]).unwrap();
-    let state = AppState {
-        view: Arc::new(StaticView::default()),
-        policy: PolicyConfig::default(),
-        metrics: Arc::new(Metrics::new().unwrap()),
-        readiness: Arc::new(Readiness::default()),
-    };
-    let leaf = loaded.key.cert[0].clone();
-    let running = server::start(
-        "127.0.0.1:0".parse().unwrap(),
-        "127.0.0.1:0".parse().unwrap(),
-        tls::server_config(tls::ReloadingResolver::new(loaded.key)).unwrap(),
-        state,
-    )
-    .await
-    .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(leaf).unwrap();
-    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls(cfg)
-        .build()
-        .unwrap();
+    let (running, client) = serve(StaticView::default()).await;
     let url = format!("https://localhost:{}/validate", running.admission_addr.port());
     let full = serde_json::to_string(&review(
         GROUP,
