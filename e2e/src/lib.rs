@@ -1,3 +1,7 @@
-//! End-to-end helpers: render the Helm charts and split manifests, on top of `avigw-testenv`.
+//! End-to-end helpers on top of `avigw-testenv`: the local stack (apiserver, avisim, webhook,
+//! reconciler) shared by the demo and the end-to-end tests, and the Helm charts.
 
 pub mod charts;
+pub mod endpoints;
+pub mod stack;
+pub mod wait;

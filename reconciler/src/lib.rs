@@ -1,2 +1,3 @@
 pub mod avi;
 pub mod plan;
+pub mod run;

@@ -1,0 +1,102 @@
+//! Leader election with a coordination.k8s.io Lease: the holder renews every `renew`; another
+//! replica takes the lease once `renewTime + duration` has passed. Writes use the Lease's
+//! resourceVersion, so two candidates never both win.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
+use kube::api::{ObjectMeta, PostParams};
+use kube::{Api, Client};
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct LeaseSettings {
+    pub name: String,
+    pub namespace: String,
+    pub identity: String,
+    pub duration: Duration,
+    pub renew: Duration,
+}
+
+/// Runs the election forever, publishing `true` while this replica holds the lease.
+pub async fn run(client: Client, s: LeaseSettings, tx: watch::Sender<bool>) {
+    let api: Api<Lease> = Api::namespaced(client, &s.namespace);
+    loop {
+        let leading = match try_acquire(&api, &s).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "lease: cannot read or write the lease");
+                // Could not renew: stop leading once our lease would have run out anyway.
+                false
+            }
+        };
+        if *tx.borrow() != leading {
+            tracing::info!(identity = %s.identity, leading, "leadership changed");
+            let _ = tx.send(leading);
+        }
+        let wait = if leading {
+            s.renew
+        } else {
+            s.renew.min(Duration::from_secs(2))
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+async fn try_acquire(api: &Api<Lease>, s: &LeaseSettings) -> Result<bool, kube::Error> {
+    let now = Timestamp::now();
+    let secs = i32::try_from(s.duration.as_secs()).unwrap_or(15);
+    match api.get_opt(&s.name).await? {
+        None => {
+            let lease = Lease {
+                metadata: ObjectMeta {
+                    name: Some(s.name.clone()),
+                    ..Default::default()
+                },
+                spec: Some(LeaseSpec {
+                    holder_identity: Some(s.identity.clone()),
+                    lease_duration_seconds: Some(secs),
+                    acquire_time: Some(MicroTime(now)),
+                    renew_time: Some(MicroTime(now)),
+                    lease_transitions: Some(0),
+                    ..Default::default()
+                }),
+            };
+            match api.create(&PostParams::default(), &lease).await {
+                Ok(_) => Ok(true),
+                Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        Some(mut lease) => {
+            let spec = lease.spec.clone().unwrap_or_default();
+            let mine = spec.holder_identity.as_deref() == Some(s.identity.as_str());
+            let held_for = spec.lease_duration_seconds.map_or(s.duration, |d| {
+                Duration::from_secs(u64::try_from(d).unwrap_or(15))
+            });
+            let expired = match &spec.renew_time {
+                Some(MicroTime(t)) => now.duration_since(*t).as_secs_f64() > held_for.as_secs_f64(),
+                None => true,
+            };
+            if !mine && !expired {
+                return Ok(false);
+            }
+            let mut next = spec.clone();
+            if !mine {
+                next.holder_identity = Some(s.identity.clone());
+                next.acquire_time = Some(MicroTime(now));
+                next.lease_transitions = Some(spec.lease_transitions.unwrap_or(0) + 1);
+            }
+            next.renew_time = Some(MicroTime(now));
+            next.lease_duration_seconds = Some(secs);
+            lease.spec = Some(next);
+            match api.replace(&s.name, &PostParams::default(), &lease).await {
+                Ok(_) => Ok(true),
+                Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Kubernetes writes (SPEC §4): Gateway status through the status subresource, Service
+//! `status.loadBalancer.ingress`, AviInfraSetting status, finalizers and events. Every write
+//! first compares with what the object already has, so a steady state writes nothing.
+
+use avigw_shared::api::{AviInfraSetting, Gateway, GatewayStatus};
+use k8s_openapi::api::core::v1::{LoadBalancerIngress, ObjectReference, Service};
+use kube::api::{Patch, PatchParams};
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::{Api, Client, Resource};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("kubernetes {what}: {source}")]
+    Kube {
+        what: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("building the {0}")]
+    Encode(String),
+}
+
+fn kube_err(what: impl Into<String>) -> impl FnOnce(kube::Error) -> WriteError {
+    let what = what.into();
+    move |source| WriteError::Kube { what, source }
+}
+
+pub struct Writer {
+    pub client: Client,
+    pub recorder: Recorder,
+}
+
+impl Writer {
+    /// Writes the Gateway's status when it differs from `previous`.
+    pub async fn gateway_status(
+        &self,
+        ns: &str,
+        name: &str,
+        previous: Option<&GatewayStatus>,
+        next: &GatewayStatus,
+    ) -> Result<bool, WriteError> {
+        if previous == Some(next) || (previous.is_none() && *next == GatewayStatus::default()) {
+            return Ok(false);
+        }
+        let api: Api<Gateway> = Api::namespaced(self.client.clone(), ns);
+        let patch = json!({ "status": next });
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(kube_err(format!("status of Gateway {ns}/{name}")))?;
+        Ok(true)
+    }
+
+    /// Sets (or clears, with an empty list) a Service's load-balancer ingress.
+    pub async fn service_ingress(
+        &self,
+        svc: &Service,
+        ingress: Vec<LoadBalancerIngress>,
+    ) -> Result<bool, WriteError> {
+        let current = svc
+            .status
+            .as_ref()
+            .and_then(|s| s.load_balancer.as_ref())
+            .and_then(|l| l.ingress.clone())
+            .unwrap_or_default();
+        if current == ingress {
+            return Ok(false);
+        }
+        let (ns, name) = ns_name(&svc.metadata);
+        let api: Api<Service> = Api::namespaced(self.client.clone(), &ns);
+        let value = if ingress.is_empty() {
+            json!(null)
+        } else {
+            json!(ingress)
+        };
+        let patch = json!({ "status": { "loadBalancer": { "ingress": value } } });
+        api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(kube_err(format!("status of Service {ns}/{name}")))?;
+        Ok(true)
+    }
+
+    /// Adds or removes a finalizer. A JSON patch that first tests the finalizer list guards
+    /// against racing writers of that list only: a resourceVersion guard would fail on every
+    /// status write in between (avigw's own included) and turn each release into a retry.
+    pub async fn finalizer<K>(&self, obj: &K, finalizer: &str, present: bool) -> Result<bool, WriteError>
+    where
+        K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        let meta = obj.meta();
+        let before = meta.finalizers.clone();
+        let mut list = before.clone().unwrap_or_default();
+        let has = list.iter().any(|f| f == finalizer);
+        if has == present {
+            return Ok(false);
+        }
+        if present {
+            list.push(finalizer.to_owned());
+        } else {
+            list.retain(|f| f != finalizer);
+        }
+        let (ns, name) = ns_name(meta);
+        let api: Api<K> = Api::namespaced(self.client.clone(), &ns);
+        let ops = match before {
+            Some(old) => json!([
+                {"op": "test", "path": "/metadata/finalizers", "value": old},
+                {"op": "replace", "path": "/metadata/finalizers", "value": list},
+            ]),
+            None => json!([{"op": "add", "path": "/metadata/finalizers", "value": list}]),
+        };
+        let patch: json_patch::Patch = match serde_json::from_value(ops) {
+            Ok(p) => p,
+            Err(e) => return Err(WriteError::Encode(format!("finalizer patch of {name}: {e}"))),
+        };
+        match api
+            .patch(&name, &PatchParams::default(), &Patch::<()>::Json(patch))
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Gone already: nothing left to hold.
+            Err(kube::Error::Api(e)) if e.code == 404 && !present => Ok(false),
+            Err(e) => Err(kube_err(format!("finalizer of {}/{name}", K::kind(&())))(e)),
+        }
+    }
+
+    pub async fn infra_setting_status(
+        &self,
+        ais: &AviInfraSetting,
+        next: &avigw_shared::api::AviInfraSettingStatus,
+    ) -> Result<bool, WriteError> {
+        if ais.status.as_ref() == Some(next) {
+            return Ok(false);
+        }
+        let name = ais.metadata.name.clone().unwrap_or_default();
+        let api: Api<AviInfraSetting> = Api::all(self.client.clone());
+        let patch = json!({ "status": next });
+        api.patch_status(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(kube_err(format!("status of AviInfraSetting {name}")))?;
+        Ok(true)
+    }
+
+    /// Publishes an event; failures are logged only (an event is informational).
+    pub async fn event(&self, reference: ObjectReference, warning: bool, reason: &str, note: String) {
+        let ev = Event {
+            type_: if warning {
+                EventType::Warning
+            } else {
+                EventType::Normal
+            },
+            reason: reason.to_owned(),
+            note: Some(note),
+            action: "Sync".to_owned(),
+            secondary: None,
+        };
+        if let Err(e) = self.recorder.publish(&ev, &reference).await {
+            tracing::debug!(error = %e, reason, "event not published");
+        }
+    }
+}
+
+fn ns_name(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> (String, String) {
+    (
+        meta.namespace.clone().unwrap_or_else(|| "default".into()),
+        meta.name.clone().unwrap_or_default(),
+    )
+}
+
+/// A reference for events.
+pub fn reference<K: Resource<DynamicType = ()>>(obj: &K) -> ObjectReference {
+    obj.object_ref(&())
+}

@@ -1,0 +1,173 @@
+//! Reconciler benchmark (ignored by default; run it explicitly, see BENCHMARKS.md):
+//! initial sync of N Gateways (2 listeners, 2 backends each) against the testenv apiserver and
+//! avisim — wall time and Avi calls; one endpoint change — Avi calls and event-to-write
+//! latency; a restart with everything in place (no-op resync) — Avi calls.
+//!
+//! `AVIGW_BENCH_GATEWAYS=1000 cargo test -p avigw-reconciler --release --test run_bench -- --ignored --nocapture`
+
+mod run_support;
+
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::Api;
+use kube::api::{Patch, PatchParams, PostParams};
+use run_support::env_with;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run explicitly"]
+async fn initial_sync_endpoint_change_and_noop_resync() {
+    let n: usize = std::env::var("AVIGW_BENCH_GATEWAYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    // A /16 VIP network: one VIP per Gateway.
+    let e = env_with("run-bench", |c| {
+        c.networks = vec!["vip-net=10.50.0.0/16".parse().expect("network")];
+    })
+    .await;
+    let ns = e.ctx.ns.clone();
+    let net = e.object("network", "vip-net").await;
+    println!(
+        "VIP network: {}",
+        net.map(|n| n["configured_subnets"].to_string())
+            .unwrap_or_default()
+    );
+    let client = e.ctx.client.clone();
+    let gws: Api<avigw_shared::api::Gateway> = Api::namespaced(client.clone(), &ns);
+    let svcs: Api<Service> = Api::namespaced(client.clone(), &ns);
+    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), &ns);
+
+    let t0 = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let (gws, svcs, slices, ns, class) = (
+                gws.clone(),
+                svcs.clone(),
+                slices.clone(),
+                ns.clone(),
+                e.class.clone(),
+            );
+            async move {
+                let name = format!("gw{i}");
+                let listeners: Vec<_> = [80, 81]
+                    .iter()
+                    .map(|p| {
+                        json!({"protocol": "TCP", "port": p, "routes": {"selector": {"matchLabels": {
+                        "ako.vmware.com/gateway-namespace": ns, "ako.vmware.com/gateway-name": name}},
+                        "group": "v1", "kind": "Service"}})
+                    })
+                    .collect();
+                let gw = serde_json::from_value(
+                    json!({"apiVersion": "networking.x-k8s.io/v1alpha1", "kind": "Gateway",
+                    "metadata": {"name": name}, "spec": {"gatewayClassName": class, "listeners": listeners}}),
+                )?;
+                gws.create(&PostParams::default(), &gw).await?;
+                for p in [80, 81] {
+                    let svc = serde_json::from_value(
+                        json!({"metadata": {"name": format!("{name}-b{p}"), "labels": {
+                        "ako.vmware.com/gateway-namespace": ns, "ako.vmware.com/gateway-name": name}},
+                        "spec": {"ports": [{"port": p, "targetPort": 8080, "protocol": "TCP"}]}}),
+                    )?;
+                    svcs.create(&PostParams::default(), &svc).await?;
+                    let sl = serde_json::from_value(
+                        json!({"metadata": {"name": format!("{name}-b{p}-x"), "labels": {
+                        "kubernetes.io/service-name": format!("{name}-b{p}")}}, "addressType": "IPv4",
+                        "ports": [{"port": 8080, "protocol": "TCP"}],
+                        "endpoints": [{"addresses": [format!("10.{}.{}.1", i / 250, i % 250)]},
+                                      {"addresses": [format!("10.{}.{}.2", i / 250, i % 250)]}]}),
+                    )?;
+                    slices.create(&PostParams::default(), &sl).await?;
+                }
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("create objects");
+    println!(
+        "created {n} Gateways, {} Services, {} EndpointSlices in {:?}",
+        2 * n,
+        2 * n,
+        t0.elapsed()
+    );
+
+    // Initial sync.
+    e.sim.stats().reset();
+    let t1 = Instant::now();
+    let run = e.start().await;
+    while !run.is_active() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    println!(
+        "initial sync: watches listed + Avi cache loaded (active) after {:?}",
+        t1.elapsed()
+    );
+    assert!(
+        run.wait_idle(Duration::from_secs(1800)).await,
+        "initial sync finished"
+    );
+    let initial = t1.elapsed();
+    let stats = e.sim.stats().snapshot();
+    println!(
+        "initial sync: {initial:?}, Avi writes {}, all Avi calls {}",
+        e.writes(),
+        stats["total"]
+    );
+    let vs = e.names("virtualservice").await.len();
+    assert_eq!(vs, n);
+
+    // One endpoint change.
+    e.sim.stats().reset();
+    let pool = format!("{}--{ns}-gw7-b80-gw7-TCP-80", e.cluster);
+    let t2 = Instant::now();
+    slices
+        .patch(
+            "gw7-b80-x",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"endpoints": [{"addresses": ["10.0.7.1"]}, {"addresses": ["10.0.7.2"]}, {"addresses": ["10.0.7.3"]}]})),
+        )
+        .await
+        .expect("patch slice");
+    loop {
+        let p = e.object("pool", &pool).await.expect("pool");
+        if p["servers"].as_array().map_or(0, Vec::len) == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let latency = t2.elapsed();
+    assert!(run.wait_idle(Duration::from_secs(60)).await);
+    println!(
+        "endpoint change: Avi writes {}, event-to-write latency {latency:?} (incl. polling avisim every 5 ms)",
+        e.writes()
+    );
+    let lag = run.metrics.sync_lag.get_sample_sum() / run.metrics.sync_lag.get_sample_count().max(1) as f64;
+    println!("mean avigw_sync_lag_seconds over the run: {lag:.4}");
+    run.shutdown();
+
+    // No-op resync: a restart with everything in place.
+    e.sim.stats().reset();
+    let t3 = Instant::now();
+    let run = e.start_with(e.raw(), "replica-b").await;
+    while !run.is_active() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let active_after = t3.elapsed();
+    assert!(run.wait_idle(Duration::from_secs(600)).await);
+    println!("no-op resync: watches listed + Avi cache loaded (active) after {active_after:?}");
+    let stats = e.sim.stats().snapshot();
+    println!(
+        "no-op resync (restart): {:?}, Avi writes {}, Avi calls {} ({})",
+        t3.elapsed(),
+        e.writes(),
+        stats["total"],
+        stats["by_method_object"]
+    );
+    assert_eq!(e.writes(), 0);
+    run.shutdown();
+}

@@ -1,0 +1,357 @@
+//! `run` against a real apiserver and avisim: LoadBalancer Services, a refused VIP change,
+//! Avi down then up, namespace sync by label, and leader election between two replicas.
+
+mod run_support;
+
+use std::time::Duration;
+
+use avisim::FaultPatch;
+use run_support::{condition, env, eventually};
+
+fn lb_yaml(name: &str, ip: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: LoadBalancer\n  loadBalancerIP: {ip}\n  ports:\n  - port: 443\n    targetPort: 8443\n    protocol: TCP\n    name: https\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}-x\n  labels:\n    kubernetes.io/service-name: {name}\naddressType: IPv4\nports:\n- port: 8443\n  protocol: TCP\n  name: https\nendpoints:\n- addresses: [\"10.2.0.1\"]\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loadbalancer_service_with_preferred_ip() {
+    let e = env("run-lb").await;
+    let ns = e.ctx.ns.clone();
+    let run = e.start().await;
+    e.apply(&lb_yaml("web", "10.50.0.77")).await;
+    let svc = eventually(30, "LB ingress", || async {
+        let s = e.service_json("web").await;
+        s.pointer("/status/loadBalancer/ingress/0/ip")
+            .is_some()
+            .then_some(s)
+    })
+    .await;
+    assert_eq!(
+        svc.pointer("/status/loadBalancer/ingress/0/ip").unwrap(),
+        "10.50.0.77"
+    );
+    assert_eq!(
+        svc.pointer("/metadata/finalizers/0").unwrap(),
+        "service.ako.vmware.com/cleanup"
+    );
+    let vs = format!("{}--{ns}-web", e.cluster);
+    assert_eq!(e.names("virtualservice").await, vec![vs.clone()]);
+    assert_eq!(
+        e.names("pool").await,
+        vec![format!("{}--{ns}-web-TCP-443", e.cluster)]
+    );
+    let vip = e.object("vsvip", &vs).await.unwrap();
+    assert_eq!(vip.pointer("/vip/0/ip_address/addr").unwrap(), "10.50.0.77");
+    let events = eventually(20, "Synced event", || async {
+        let out = e.kubectl(&["get", "events", "-n", &ns, "-o", "json"]).await;
+        out.contains(&format!("Added virtualservice {vs} for web"))
+            .then_some(out)
+    })
+    .await;
+    drop(events);
+
+    // Out of sync scope (namespace label removed): Avi objects, ingress and finalizer go.
+    e.kubectl(&["label", "namespace", &ns, "avigw-test-"]).await;
+    eventually(30, "ingress and finalizer cleared", || async {
+        let s = e.service_json("web").await;
+        (s.pointer("/status/loadBalancer/ingress/0").is_none()
+            && s.pointer("/metadata/finalizers/0").is_none())
+        .then_some(())
+    })
+    .await;
+    assert!(e.names("virtualservice").await.is_empty());
+    e.kubectl(&["label", "namespace", &ns, &format!("avigw-test={ns}")])
+        .await;
+    eventually(30, "LB ingress back", || async {
+        let s = e.service_json("web").await;
+        s.pointer("/status/loadBalancer/ingress/0/ip")
+            .is_some()
+            .then_some(())
+    })
+    .await;
+
+    // Deleting the Service removes its Avi objects, then releases the finalizer.
+    e.kubectl(&["delete", "service", "web", "-n", &ns, "--wait=false"])
+        .await;
+    eventually(30, "Service gone", || async {
+        let out = e
+            .ctx
+            .env
+            .kubectl(&["get", "service", "web", "-n", &ns])
+            .await
+            .ok()?;
+        (!out.success()).then_some(())
+    })
+    .await;
+    assert!(e.names("virtualservice").await.is_empty());
+    assert!(e.names("vsvip").await.is_empty());
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_vip_change_is_invalid_address() {
+    let e = env("run-vip").await;
+    let run = e.start().await;
+    e.apply(&e.gateway_yaml("gw", &[80], Some("10.50.0.20"))).await;
+    eventually(30, "Gateway Ready with the preferred VIP", || async {
+        let g = e.gateway_json("gw").await?;
+        (g.pointer("/status/addresses/0/value")? == "10.50.0.20").then_some(())
+    })
+    .await;
+    // No webhook in this environment: the change gets in, Avi refuses it.
+    e.apply(&e.gateway_yaml("gw", &[80], Some("10.50.0.21"))).await;
+    let g = eventually(30, "InvalidAddress", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("reason")? == "InvalidAddress").then_some(g)
+    })
+    .await;
+    let msg = condition(&g, "Ready").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(msg.contains("please recreate the VIP"), "{msg}");
+    // Not retried while the spec stays the same.
+    assert!(run.wait_idle(Duration::from_secs(20)).await);
+    let before = e.writes();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(e.writes(), before);
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avi_down_then_up_converges() {
+    let e = env("run-down").await;
+    let run = e.start().await;
+    assert!(run.wait_idle(Duration::from_secs(20)).await);
+    e.sim.apply_faults(&FaultPatch {
+        down_for_secs: Some(4.0),
+        ..FaultPatch::default()
+    });
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    let g = eventually(60, "Gateway Ready after Avi comes back", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(g)
+    })
+    .await;
+    assert!(g.pointer("/status/addresses/0/value").is_some());
+    let body = curl(&format!("http://{}/metrics", run.metrics_addr)).await;
+    assert!(
+        body.contains("avigw_reconcile_total{kind=\"Gateway\",result=\"error\"}"),
+        "{body}"
+    );
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespace_label_controls_sync() {
+    let e = env("run-ns").await;
+    let ns = e.ctx.ns.clone();
+    let run = e.start().await;
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    let vs = format!("{}--{ns}-gw", e.cluster);
+    eventually(30, "VS created", || async {
+        (e.names("virtualservice").await == vec![vs.clone()]).then_some(())
+    })
+    .await;
+    e.kubectl(&["label", "namespace", &ns, "avigw-test-"]).await;
+    eventually(30, "VS removed with the label", || async {
+        e.names("virtualservice").await.is_empty().then_some(())
+    })
+    .await;
+    assert!(e.names("pool").await.is_empty());
+    assert!(e.names("vsvip").await.is_empty());
+    e.kubectl(&["label", "namespace", &ns, &format!("avigw-test={ns}")])
+        .await;
+    eventually(30, "VS back with the label", || async {
+        (e.names("virtualservice").await == vec![vs.clone()]).then_some(())
+    })
+    .await;
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_one_writes_then_takeover() {
+    let e = env("run-ha").await;
+    let mut raw = e.raw();
+    raw.leader_elect = Some(true);
+    let a = e.start_with(raw.clone(), "replica-a").await;
+    eventually(20, "a leads", || async { a.is_active().then_some(()) }).await;
+    let b = e.start_with(raw, "replica-b").await;
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    eventually(30, "Ready", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    assert!(!b.is_active(), "the follower must not be active");
+    let b_metrics = curl(&format!("http://{}/metrics", b.metrics_addr)).await;
+    assert!(b_metrics.contains("avigw_leader 0"), "{b_metrics}");
+    assert!(
+        !b_metrics.contains("method=\"POST\",object=\"virtualservice\""),
+        "follower wrote: {b_metrics}"
+    );
+
+    // Kill the leader (no lease release): b takes over within a lease duration (3 s here).
+    a.shutdown();
+    let t0 = std::time::Instant::now();
+    eventually(15, "b takes over", || async { b.is_active().then_some(()) }).await;
+    assert!(t0.elapsed() < Duration::from_secs(8), "took {:?}", t0.elapsed());
+    // b now serves changes.
+    e.apply(&e.gateway_yaml("gw2", &[81], None)).await;
+    eventually(30, "gw2 Ready via b", || async {
+        let g = e.gateway_json("gw2").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    b.shutdown();
+}
+
+async fn curl(url: &str) -> String {
+    let out = tokio::process::Command::new("curl")
+        .args(["-s", url])
+        .output()
+        .await
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn infra_setting_status_checks_the_controller() {
+    let e = env("run-ais").await;
+    let run = e.start().await;
+    let good = format!("{}-good", e.ctx.ns);
+    let bad = format!("{}-bad", e.ctx.ns);
+    let yaml = format!(
+        "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata:\n  name: {good}\nspec:\n  seGroup:\n    name: Default-Group\n  network:\n    vipNetworks:\n    - networkName: vip-net\n---\napiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata:\n  name: {bad}\nspec:\n  seGroup:\n    name: no-such-group\n"
+    );
+    e.apply(&yaml).await;
+    let status = |name: String| {
+        let e = &e;
+        async move {
+            let out = e
+                .kubectl(&[
+                    "get",
+                    "aviinfrasetting",
+                    &name,
+                    "-o",
+                    "jsonpath={.status.status}|{.status.error}",
+                ])
+                .await;
+            (!out.starts_with('|') && !out.is_empty()).then_some(out)
+        }
+    };
+    let g = eventually(30, "good Accepted", || status(good.clone())).await;
+    assert_eq!(g, "Accepted|");
+    let b = eventually(30, "bad Rejected", || status(bad.clone())).await;
+    assert!(b.starts_with("Rejected|") && b.contains("no-such-group"), "{b}");
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_gateway_gets_status_and_no_avi_objects() {
+    let e = env("run-invalid").await;
+    let run = e.start().await;
+    // Labels naming another Gateway: GW-LABELS-MISMATCH (no webhook here to stop it).
+    let yaml = e.gateway_yaml("gw", &[80], None).replacen(
+        "ako.vmware.com/gateway-name: gw\n      group",
+        "ako.vmware.com/gateway-name: other\n      group",
+        1,
+    );
+    e.apply(&yaml).await;
+    let g = eventually(30, "Scheduled=False", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Scheduled")?.get("status")? == "False").then_some(g)
+    })
+    .await;
+    assert_eq!(
+        condition(&g, "Scheduled").unwrap()["reason"],
+        "InvalidMatchLabels"
+    );
+    assert!(run.wait_idle(Duration::from_secs(20)).await);
+    assert!(e.names("virtualservice").await.is_empty());
+    assert_eq!(e.writes(), 0);
+    let events = eventually(20, "Invalid event", || async {
+        let out = e.kubectl(&["get", "events", "-n", &e.ctx.ns, "-o", "json"]).await;
+        out.contains("\"Invalid\"").then_some(out)
+    })
+    .await;
+    drop(events);
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_session_logs_in_again() {
+    let e = env("run-relogin").await;
+    let ns = e.ctx.ns.clone();
+    let run = e.start().await;
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    eventually(30, "Ready", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    e.sim.apply_faults(&FaultPatch {
+        expire_sessions: Some(419),
+        ..FaultPatch::default()
+    });
+    let logins = e.sim.stats().count("POST", "login");
+    e.ctx
+        .env
+        .kubectl(&[
+            "patch",
+            "endpointslice",
+            "gw-b80-x",
+            "-n",
+            &ns,
+            "--type=json",
+            "-p",
+            r#"[{"op":"add","path":"/endpoints/-","value":{"addresses":["10.1.0.9"]}}]"#,
+        ])
+        .await
+        .unwrap()
+        .ok()
+        .unwrap();
+    eventually(20, "pool updated after a re-login", || async {
+        let p = e
+            .object("pool", &format!("{}--{ns}-gw-b80-gw-TCP-80", e.cluster))
+            .await?;
+        (p["servers"].as_array()?.len() == 3).then_some(())
+    })
+    .await;
+    assert!(e.sim.stats().count("POST", "login") > logins);
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conflict_on_create_reads_and_updates() {
+    let e = env("run-409").await;
+    let ns = e.ctx.ns.clone();
+    // A pool with the name avigw will want, not marked as ours (so not in the start-up cache).
+    let pool = format!("{}--{ns}-gw-b80-gw-TCP-80", e.cluster);
+    let _: serde_json::Value = e
+        .avi()
+        .create(
+            "pool",
+            &serde_json::json!({"name": pool, "servers": [{"ip": {"addr": "192.0.2.1", "type": "V4"}, "port": 1}]}),
+            None,
+        )
+        .await
+        .unwrap();
+    let run = e.start().await;
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    eventually(30, "Ready", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    // Ready can come before the EndpointSlices are seen; the pool then gets its servers.
+    let p = eventually(30, "the pool updated with both endpoints", || async {
+        let p = e.object("pool", &pool).await?;
+        (p["servers"].as_array()?.len() == 2).then_some(p)
+    })
+    .await;
+    assert_eq!(p["created_by"], format!("avigw-{}", e.cluster));
+    assert!(e.sim.stats().count("PUT", "pool") >= 1);
+    run.shutdown();
+}
