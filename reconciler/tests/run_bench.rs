@@ -98,6 +98,7 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
 
     // Initial sync.
     e.sim.stats().reset();
+    let rss_before = rss_kib();
     let t1 = Instant::now();
     let run = e.start().await;
     while !run.is_active() {
@@ -120,6 +121,14 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
     );
     let vs = e.names("virtualservice").await.len();
     assert_eq!(vs, n);
+    let rss_after = rss_kib();
+    println!(
+        "process RSS: {} MiB before the reconciler started, {} MiB after the initial sync (growth {} MiB = reconciler caches and snapshot + avisim's {} stored objects)",
+        rss_before / 1024,
+        rss_after / 1024,
+        rss_after.saturating_sub(rss_before) / 1024,
+        e.writes()
+    );
 
     // One endpoint change.
     e.sim.stats().reset();
@@ -146,6 +155,41 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
         "endpoint change: Avi writes {}, event-to-write latency {latency:?} (incl. polling avisim every 5 ms)",
         e.writes()
     );
+    // Event-to-write latency over many single changes, one Gateway each.
+    let rounds = n.min(100);
+    let mut samples = Vec::with_capacity(rounds);
+    for i in 0..rounds {
+        let pool = format!("{}--{ns}-gw{i}-b80-gw{i}-TCP-80", e.cluster);
+        let t = Instant::now();
+        slices
+            .patch(
+                &format!("gw{i}-b80-x"),
+                &PatchParams::default(),
+                &Patch::Merge(json!({"endpoints": [{"addresses": [format!("10.9.{}.1", i % 250)]}, {"addresses": [format!("10.9.{}.2", i % 250)]}, {"addresses": [format!("10.9.{}.3", i % 250)]}, {"addresses": [format!("10.9.{}.4", i % 250)]}]})),
+            )
+            .await
+            .expect("patch slice");
+        loop {
+            let p = e.object("pool", &pool).await.expect("pool");
+            if p["servers"].as_array().map_or(0, Vec::len) == 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    let pct = |q: f64| {
+        samples[((samples.len() as f64 * q).ceil() as usize)
+            .saturating_sub(1)
+            .min(samples.len() - 1)]
+    };
+    println!(
+        "event-to-write over {rounds} single changes (polling avisim every 2 ms): p50 {:?}, p99 {:?}, max {:?}",
+        pct(0.50),
+        pct(0.99),
+        samples[samples.len() - 1]
+    );
     let lag = run.metrics.sync_lag.get_sample_sum() / run.metrics.sync_lag.get_sample_count().max(1) as f64;
     println!("mean avigw_sync_lag_seconds over the run: {lag:.4}");
     run.shutdown();
@@ -170,4 +214,16 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
     );
     assert_eq!(e.writes(), 0);
     run.shutdown();
+}
+
+/// This process's resident set, from /proc (KiB).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
