@@ -150,6 +150,19 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// POSTs an AdmissionReview and returns the answer as JSON.
+async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Value {
+    client
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The webhook on loopback with a self-signed certificate, and a client that trusts it.
 async fn serve(view: StaticView) -> (server::Running, reqwest::Client) {
     let loaded = tls::self_signed(&["localhost".to_owned()]).unwrap();
@@ -195,15 +208,7 @@ async fn every_rule_over_https() {
     let mut rules_seen = std::collections::BTreeSet::new();
     for c in cases() {
         let body = review(c.group, c.kind, c.op, &c.object, &c.old);
-        let out: Value = client
-            .post(url("/validate"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let out: Value = post(&client, &url("/validate"), &body).await;
         let resp = &out["response"];
         assert_eq!(resp["uid"], "uid-x");
         let warnings: Vec<String> = resp
@@ -243,15 +248,12 @@ async fn every_rule_over_https() {
         json!([{"protocol": "udp", "port": 53}, {"protocol": "tcp", "port": 80, "routes": {"selector": {}}}]),
         json!([{"value": "10.9.9.9"}]),
     );
-    let out: Value = client
-        .post(url("/mutate"))
-        .json(&review(GROUP, "Gateway", "CREATE", &raw, &Value::Null))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: Value = post(
+        &client,
+        &url("/mutate"),
+        &review(GROUP, "Gateway", "CREATE", &raw, &Value::Null),
+    )
+    .await;
     let bytes = {
         use base64::Engine as _;
         base64::engine::general_purpose::STANDARD
@@ -261,25 +263,19 @@ async fn every_rule_over_https() {
     let patch: json_patch::Patch = serde_json::from_slice(&bytes).unwrap();
     let mut patched = raw.clone();
     json_patch::patch(&mut patched, &patch).unwrap();
-    let out: Value = client
-        .post(url("/validate"))
-        .json(&review(GROUP, "Gateway", "CREATE", &patched, &Value::Null))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: Value = post(
+        &client,
+        &url("/validate"),
+        &review(GROUP, "Gateway", "CREATE", &patched, &Value::Null),
+    )
+    .await;
     assert_eq!(out["response"]["allowed"], true, "{out}");
-    let out: Value = client
-        .post(url("/mutate"))
-        .json(&review(GROUP, "Gateway", "CREATE", &patched, &Value::Null))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let out: Value = post(
+        &client,
+        &url("/mutate"),
+        &review(GROUP, "Gateway", "CREATE", &patched, &Value::Null),
+    )
+    .await;
     assert!(
         out["response"].get("patch").is_none(),
         "defaults are idempotent: {out}"
