@@ -143,6 +143,44 @@ async fn avi_down_then_up_converges() {
     run.shutdown();
 }
 
+/// After a long outage a key's own backoff has grown to seconds (0.5 s doubling, ±50 %: 8–16 s
+/// after 20 s); the Avi watchdog must retry it within about its 1 s probe interval of Avi
+/// answering again, and say so on the availability gauge meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_waiting_for_avi_retry_as_soon_as_it_answers() {
+    let e = env("run-wake").await;
+    let run = e.start().await;
+    assert!(run.wait_idle(Duration::from_secs(20)).await);
+    let down = Duration::from_secs(20);
+    e.sim.apply_faults(&FaultPatch {
+        down_for_secs: Some(down.as_secs_f64()),
+        ..FaultPatch::default()
+    });
+    let down_at = std::time::Instant::now();
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    eventually(10, "availability gauge at 0", || async {
+        let body = curl(&format!("http://{}/metrics", run.metrics_addr)).await;
+        body.contains("avigw_avi_available 0").then_some(())
+    })
+    .await;
+    tokio::time::sleep(down.saturating_sub(down_at.elapsed())).await;
+    let up_at = std::time::Instant::now();
+    let vs = format!("{}--{}-gw", e.cluster, e.ctx.ns);
+    eventually(30, "VS created", || async {
+        (e.names("virtualservice").await == vec![vs.clone()]).then_some(())
+    })
+    .await;
+    let took = up_at.elapsed();
+    println!("the waiting key was retried {took:?} after Avi came back");
+    assert!(
+        took < Duration::from_secs(4),
+        "the waiting key was retried {took:?} after Avi came back"
+    );
+    let body = curl(&format!("http://{}/metrics", run.metrics_addr)).await;
+    assert!(body.contains("avigw_avi_available 1"), "{body}");
+    run.shutdown();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn namespace_label_controls_sync() {
     let e = env("run-ns").await;

@@ -2,7 +2,7 @@
 //! replica takes the lease once `renewTime + duration` has passed. Writes use the Lease's
 //! resourceVersion, so two candidates never both win.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
@@ -23,26 +23,44 @@ pub struct LeaseSettings {
 /// Runs the election forever, publishing `true` while this replica holds the lease.
 pub async fn run(client: Client, s: LeaseSettings, tx: watch::Sender<bool>) {
     let api: Api<Lease> = Api::namespaced(client, &s.namespace);
+    let mut renewed_at: Option<Instant> = None;
     loop {
+        let attempt = Instant::now();
         let leading = match try_acquire(&api, &s).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "lease: cannot read or write the lease");
-                // Could not renew: stop leading once our lease would have run out anyway.
+            Ok(true) => {
+                renewed_at = Some(attempt);
+                true
+            }
+            Ok(false) => {
+                renewed_at = None;
                 false
+            }
+            Err(e) => {
+                let keep = keeps_leading(*tx.borrow(), renewed_at, &s);
+                tracing::warn!(error = %e, still_leading = keep, "lease: cannot read or write the lease");
+                keep
             }
         };
         if *tx.borrow() != leading {
             tracing::info!(identity = %s.identity, leading, "leadership changed");
             let _ = tx.send(leading);
         }
-        let wait = if leading {
+        // A leader renews every `renew`; a failed renewal, or a follower, tries again sooner.
+        let wait = if leading && renewed_at == Some(attempt) {
             s.renew
         } else {
             s.renew.min(Duration::from_secs(2))
         };
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Whether a leader whose renewal just failed keeps leading: yes until its renew deadline
+/// (`duration - renew` after the last successful renewal, as client-go's renewDeadline), so a
+/// single failed call does not stop every worker and force a full resync; the margin to the
+/// lease's expiry covers the time the last renewal took.
+fn keeps_leading(was_leading: bool, renewed_at: Option<Instant>, s: &LeaseSettings) -> bool {
+    was_leading && renewed_at.is_some_and(|t| t.elapsed() < s.duration.saturating_sub(s.renew))
 }
 
 async fn try_acquire(api: &Api<Lease>, s: &LeaseSettings) -> Result<bool, kube::Error> {
@@ -98,5 +116,36 @@ async fn try_acquire(api: &Api<Lease>, s: &LeaseSettings) -> Result<bool, kube::
                 Err(e) => Err(e),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(duration: u64, renew: u64) -> LeaseSettings {
+        LeaseSettings {
+            name: "l".into(),
+            namespace: "ns".into(),
+            identity: "me".into(),
+            duration: Duration::from_secs(duration),
+            renew: Duration::from_secs(renew),
+        }
+    }
+
+    #[test]
+    fn a_leader_rides_out_failures_until_its_renew_deadline() {
+        let s = settings(15, 5);
+        let just_now = Instant::now();
+        assert!(keeps_leading(true, Some(just_now), &s));
+        let Some(long_ago) = Instant::now().checked_sub(Duration::from_secs(11)) else {
+            return;
+        };
+        assert!(!keeps_leading(true, Some(long_ago), &s), "past duration - renew");
+        assert!(
+            !keeps_leading(false, Some(just_now), &s),
+            "a follower stays a follower"
+        );
+        assert!(!keeps_leading(true, None, &s), "never renewed");
     }
 }

@@ -20,6 +20,7 @@ pub struct Metrics {
     pub managed_objects: IntGaugeVec,
     pub queue_depth: IntGauge,
     pub leader: IntGauge,
+    pub avi_available: IntGauge,
     pub sync_lag: Histogram,
 }
 
@@ -51,12 +52,17 @@ impl Metrics {
         )?;
         let queue_depth = IntGauge::new("avigw_workqueue_depth", "Keys waiting in the work queue")?;
         let leader = IntGauge::new("avigw_leader", "1 when this replica is the leader")?;
+        let avi_available = IntGauge::new(
+            "avigw_avi_available",
+            "0 while the last Avi failure was Avi not answering (or 5xx/429) and no probe has succeeded since",
+        )?;
         let sync_lag = Histogram::with_opts(
             HistogramOpts::new("avigw_sync_lag_seconds", "Watch event to Avi write").buckets(vec![
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
             ]),
         )?;
         registry.register(Box::new(reconcile_total.clone()))?;
+        registry.register(Box::new(avi_available.clone()))?;
         registry.register(Box::new(reconcile_duration.clone()))?;
         registry.register(Box::new(avi_requests.clone()))?;
         registry.register(Box::new(avi_request_duration.clone()))?;
@@ -73,6 +79,7 @@ impl Metrics {
             managed_objects,
             queue_depth,
             leader,
+            avi_available,
             sync_lag,
         })
     }

@@ -8,6 +8,7 @@
 //!
 //! Library entry for tests: [`start`] with a kube client and an Avi client config.
 
+mod avi_health;
 mod cache;
 pub mod cli;
 mod diff;
@@ -111,6 +112,7 @@ pub struct Controller {
     /// Services each key gave an ingress (to clear them when the key stops serving them).
     ingress_owned: Mutex<BTreeMap<Key, BTreeSet<ObjKey>>>,
     resync: Duration,
+    avi_health: avi_health::AviHealth,
 }
 
 /// A running reconciler.
@@ -216,6 +218,7 @@ pub async fn start(
         blocked: Mutex::new(HashMap::new()),
         ingress_owned: Mutex::new(BTreeMap::new()),
         resync: settings.resync,
+        avi_health: avi_health::AviHealth::default(),
     });
 
     let mut tasks = Vec::new();
@@ -286,6 +289,7 @@ pub async fn start(
     for _ in 0..config.workers.max(1) {
         tasks.push(tokio::spawn(worker(controller.clone(), active_rx.clone())));
     }
+    tasks.push(tokio::spawn(avi_health::watchdog(controller.clone())));
     tasks.push(tokio::spawn(settings_worker(
         controller.clone(),
         active_rx.clone(),

@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::Service;
 
 use super::Controller;
 use super::cache::vs_name;
-use super::queue::backoff;
+use super::queue::{Retry, backoff};
 use super::status::reference;
 use super::sync::Syncer;
 use crate::avi::AviError;
@@ -35,16 +35,18 @@ enum AviResult {
     Failed {
         message: String,
         retryable: bool,
+        /// Avi did not answer or answered 5xx/429: the key waits for Avi to come back.
+        unavailable: bool,
     },
 }
 
 impl Controller {
     /// Processes one key; answers the delay before it must be tried again, if any.
-    pub(super) async fn reconcile(&self, key: &Key, since: Instant) -> Option<Duration> {
+    pub(super) async fn reconcile(&self, key: &Key, since: Instant) -> Option<Retry> {
         let started = Instant::now();
         let (plan, gateway, service) = {
             let Ok(snap) = self.shared.snap.read() else {
-                return Some(FAST_BASE);
+                return Some(Retry::after(FAST_BASE));
             };
             let plan = translate_key(&self.ctx, &snap, key);
             let gw = match key {
@@ -67,7 +69,7 @@ impl Controller {
             };
             if let Err(e) = added {
                 tracing::warn!(%key, error = %e, "cannot add finalizer");
-                return Some(fast());
+                return Some(Retry::after(fast()));
             }
         }
 
@@ -211,7 +213,20 @@ impl Controller {
                 .with_label_values(&[k])
                 .set(i64::try_from(n).unwrap_or(i64::MAX));
         }
-        retry
+        let avi_unavailable = matches!(
+            result,
+            AviResult::Failed {
+                unavailable: true,
+                ..
+            }
+        );
+        if avi_unavailable {
+            self.avi_health.mark_unavailable();
+        }
+        retry.map(|after| Retry {
+            after,
+            avi_unavailable,
+        })
     }
 
     async fn sync_avi(&self, key: &Key, desired: &AviObjects) -> AviResult {
@@ -272,6 +287,7 @@ impl Controller {
                 AviResult::Failed {
                     message: e.to_string(),
                     retryable,
+                    unavailable: e.is_retryable(),
                 }
             }
         }

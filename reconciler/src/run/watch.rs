@@ -5,15 +5,31 @@
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use avigw_shared::translate::{Affected, Object, ObjectKind};
 use futures::StreamExt;
+use kube::runtime::utils::ResetTimerBackoff;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch as tokio_watch;
 
 use super::Shared;
+
+/// Re-watch pacing: 0.5 s doubling to 5 s, with jitter, reset after a minute without errors.
+/// client-go's (and kube-runtime's default) 0.8 s → 30 s spares a struggling apiserver from
+/// many clients; one controller's seven watches are no such load, and after a network blip a
+/// 30 s wait is 30 s of Gateways not being served.
+fn backoff() -> ResetTimerBackoff<watcher::ExponentialBackoff> {
+    let exp = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(5))
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times();
+    ResetTimerBackoff::new(exp.into(), Duration::from_secs(60))
+}
 
 /// Spawns one watcher; `ready` turns true after its first full list.
 pub fn spawn<K>(
@@ -29,7 +45,9 @@ where
 {
     tokio::spawn(async move {
         let api: Api<K> = Api::all(client);
-        let mut stream = watcher(api, watcher::Config::default()).default_backoff().boxed();
+        let mut stream = watcher(api, watcher::Config::default())
+            .backoff(backoff())
+            .boxed();
         // Objects seen in the current relist, to drop the ones that are gone.
         let mut relist: Option<BTreeSet<(Option<String>, String)>> = None;
         let mut known: BTreeSet<(Option<String>, String)> = BTreeSet::new();
