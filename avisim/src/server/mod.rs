@@ -13,6 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
+use axum_server::accept::NoDelayAcceptor;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
@@ -216,14 +217,20 @@ pub async fn spawn(cfg: SimConfig) -> Result<SimHandle, SimError> {
     let state = Arc::new(AppState::new(cfg));
     let app = router(state.clone());
     let handle = axum_server::Handle::new();
+    // TCP_NODELAY, the default of production servers (nginx's tcp_nodelay, Go's net/http):
+    // without it a response written in two pieces can wait for the client's delayed ACK.
     let task = match tls_cfg {
         Some(t) => {
             let rc = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(t));
-            let server = axum_server::from_tcp_rustls(listener, rc)?.handle(handle.clone());
+            let server = axum_server::from_tcp_rustls(listener, rc)?
+                .map(|tls| tls.acceptor(NoDelayAcceptor))
+                .handle(handle.clone());
             tokio::spawn(async move { server.serve(app.into_make_service()).await })
         }
         None => {
-            let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+            let server = axum_server::from_tcp(listener)?
+                .acceptor(NoDelayAcceptor)
+                .handle(handle.clone());
             tokio::spawn(async move { server.serve(app.into_make_service()).await })
         }
     };
