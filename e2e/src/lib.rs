@@ -3,5 +3,8 @@
 
 pub mod charts;
 pub mod endpoints;
+pub mod fleet;
+pub mod process;
+pub mod proxy;
 pub mod stack;
 pub mod wait;

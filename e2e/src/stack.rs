@@ -184,9 +184,19 @@ impl Reconciler {
 /// Starts the reconciler with the settings a cluster admin would give it (SPEC §7), going
 /// through the same config validation and credential files as `avigw-reconciler run`.
 pub async fn start_reconciler(stack: &Stack) -> Result<Reconciler> {
+    start_reconciler_with(stack, stack.client.clone(), |_| {}).await
+}
+
+/// As [`start_reconciler`], with its own kube client (e.g. through a proxy) and settings
+/// changed by `tweak`.
+pub async fn start_reconciler_with(
+    stack: &Stack,
+    client: kube::Client,
+    tweak: impl FnOnce(&mut avigw_shared::config::RawConfig),
+) -> Result<Reconciler> {
     use avigw_reconciler::run::{self, LeaseSettings, Settings, cli};
     use avigw_shared::config::{Purpose, RawConfig};
-    let raw = RawConfig {
+    let mut raw = RawConfig {
         cluster_name: Some(CLUSTER_NAME.into()),
         controller: Some(stack.avisim.base_url().to_owned()),
         username: Some("admin".into()),
@@ -197,6 +207,7 @@ pub async fn start_reconciler(stack: &Stack) -> Result<Reconciler> {
         metrics_addr: Some("127.0.0.1:0".into()),
         ..Default::default()
     };
+    tweak(&mut raw);
     let config = raw.validate(Purpose::Run).map_err(anyhow::Error::msg)?;
     let avi = cli::avi_config(&config).map_err(anyhow::Error::msg)?;
     let settings = Settings {
@@ -211,6 +222,6 @@ pub async fn start_reconciler(stack: &Stack) -> Result<Reconciler> {
         },
         resync: Duration::from_secs(300),
     };
-    let handle = run::start(settings, stack.client.clone(), avi).await?;
+    let handle = run::start(settings, client, avi).await?;
     Ok(Reconciler { handle })
 }
