@@ -110,9 +110,21 @@ impl ReconcilerProcess {
         let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let log = stack.dir.path().join(format!("{}.log", opts.pod));
         let log = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let mut cmd = tokio::process::Command::new(bin);
+        // AVIGW_RECONCILER_WRAPPER runs it under a profiler, e.g. "heaptrack -o /tmp/ht".
+        let wrapper: Vec<String> = std::env::var("AVIGW_RECONCILER_WRAPPER")
+            .map(|w| w.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = tokio::process::Command::new(program);
+                c.args(args).arg(bin);
+                c
+            }
+            None => tokio::process::Command::new(bin),
+        };
         cmd.arg("run")
             .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("KUBECONFIG", stack.env.kubeconfig_path())
             .env("AVIGW_CLUSTER_NAME", CLUSTER_NAME)
             .env("AVIGW_CONTROLLER", stack.avisim.base_url())

@@ -5,6 +5,8 @@
 //! memory must be flat: the peak of the last third within 10 % + 8 MiB of the peak of the
 //! first third after warm-up.
 //!
+//! `AVIGW_SOAK_RESYNC_SECONDS` sets the reconciler's full-resync period (default 600 s).
+//!
 //! `AVIGW_SOAK_MINUTES=30 cargo test -p avigw-e2e --release --test soak -- --ignored --nocapture`
 
 use std::time::{Duration, Instant};
@@ -40,7 +42,11 @@ async fn churn_keeps_memory_flat_and_avi_exact() -> Result<()> {
     let stack = Stack::start_with(false).await?;
     let cluster = ClusterName::new(CLUSTER_NAME)?;
     let mut fleet = Fleet::new(stack.client.clone(), "soak", "avi-soak").await?;
-    let mut reconciler = ReconcilerProcess::start(&stack, &ProcessOptions::new("soak-0")).await?;
+    let mut opts = ProcessOptions::new("soak-0");
+    if let Ok(secs) = std::env::var("AVIGW_SOAK_RESYNC_SECONDS") {
+        opts.env.push(("AVIGW_RESYNC_SECONDS".into(), secs));
+    }
+    let mut reconciler = ReconcilerProcess::start(&stack, &opts).await?;
     fleet.create(0..target).await?;
     let mut next = target;
 

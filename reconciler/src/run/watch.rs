@@ -45,8 +45,10 @@ where
 {
     tokio::spawn(async move {
         let api: Api<K> = Api::all(client);
+        // managedFields are never read, and are a large share of each object in memory.
         let mut stream = watcher(api, watcher::Config::default())
             .backoff(backoff())
+            .modify(|o: &mut K| o.meta_mut().managed_fields = None)
             .boxed();
         // Objects seen in the current relist, to drop the ones that are gone.
         let mut relist: Option<BTreeSet<(Option<String>, String)>> = None;
