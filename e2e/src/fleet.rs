@@ -194,6 +194,27 @@ impl Fleet {
         out
     }
 
+    /// Polls [`Fleet::verify`] until it converges (answers how long that took) or fails after
+    /// `limit` with the remaining problems.
+    pub async fn converge(
+        &self,
+        sim: &avisim::SimHandle,
+        cluster: &ClusterName,
+        limit: std::time::Duration,
+    ) -> Result<std::time::Duration> {
+        let t = std::time::Instant::now();
+        loop {
+            let v = self.verify(sim, cluster).await?;
+            if v.converged() {
+                return Ok(t.elapsed());
+            }
+            if t.elapsed() > limit {
+                anyhow::bail!("not converged after {limit:?}: {}", v.summary());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
     /// Compares avisim's user objects of `cluster` and the Gateways' status with the fleet.
     pub async fn verify(&self, sim: &avisim::SimHandle, cluster: &ClusterName) -> Result<Verdict> {
         let expected = self.expected(cluster);

@@ -40,22 +40,6 @@ async fn wait_owned(stack: &Stack, cluster: &ClusterName, at_least: usize) -> Re
     Ok(())
 }
 
-async fn converge(fleet: &Fleet, stack: &Stack, cluster: &ClusterName, limit: Duration) -> Result<Duration> {
-    let t = Instant::now();
-    loop {
-        let v = fleet.verify(&stack.avisim, cluster).await?;
-        if v.converged() {
-            return Ok(t.elapsed());
-        }
-        ensure!(
-            t.elapsed() < limit,
-            "not converged after {limit:?}: {}",
-            v.summary()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_sync_then_failover_and_restart_converge() -> Result<()> {
     let stack = Stack::start_with(false).await?;
@@ -99,7 +83,9 @@ async fn sigkill_mid_sync_then_failover_and_restart_converge() -> Result<()> {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    converge(&fleet, &stack, &cluster, Duration::from_secs(180)).await?;
+    fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(180))
+        .await?;
     println!(
         "replica-b took the Lease {took_over:?} after the kill; converged {:?} after the kill",
         killed_at.elapsed()
@@ -129,7 +115,9 @@ async fn sigkill_mid_sync_then_failover_and_restart_converge() -> Result<()> {
     );
     ensure!(!mid.converged(), "the kill landed mid-sync");
     let mut c = ReconcilerProcess::start(&stack, &ProcessOptions::new("replica-c")).await?;
-    let converged = converge(&fleet, &stack, &cluster, Duration::from_secs(180)).await?;
+    let converged = fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(180))
+        .await?;
     println!("a fresh replica converged {converged:?} after it was started");
     let metrics = c.metrics().await.context("metrics of replica-c")?;
     ensure!(metrics.contains("avigw_leader 1"), "replica-c leads");

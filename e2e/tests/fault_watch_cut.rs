@@ -12,22 +12,6 @@ use avigw_e2e::proxy::{CutProxy, apiserver_addr};
 use avigw_e2e::stack::{CLUSTER_NAME, Stack, start_reconciler_with};
 use avigw_shared::naming::ClusterName;
 
-async fn converge(fleet: &Fleet, stack: &Stack, cluster: &ClusterName, limit: Duration) -> Result<Duration> {
-    let t = Instant::now();
-    loop {
-        let v = fleet.verify(&stack.avisim, cluster).await?;
-        if v.converged() {
-            return Ok(t.elapsed());
-        }
-        ensure!(
-            t.elapsed() < limit,
-            "not converged after {limit:?}: {}",
-            v.summary()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_apiserver_connections_recover() -> Result<()> {
     let stack = Stack::start_with(false).await?;
@@ -38,7 +22,9 @@ async fn cut_apiserver_connections_recover() -> Result<()> {
 
     let mut fleet = Fleet::new(stack.client.clone(), "fleet", "avi-fleet").await?;
     fleet.create(0..20).await?;
-    converge(&fleet, &stack, &cluster, Duration::from_secs(60)).await?;
+    fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(60))
+        .await?;
     let before = proxy.connections();
 
     // One long outage: everything cut, nothing gets through for 20 s.
@@ -53,7 +39,9 @@ async fn cut_apiserver_connections_recover() -> Result<()> {
     ensure!(!blind.converged(), "the reconciler cannot have seen the changes");
     tokio::time::sleep(Duration::from_secs(20).saturating_sub(cut_at.elapsed())).await;
     proxy.refuse(false);
-    let took = converge(&fleet, &stack, &cluster, Duration::from_secs(90)).await?;
+    let took = fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(90))
+        .await?;
     println!(
         "20 s outage: converged {took:?} after the network came back; {} new connections",
         proxy.connections() - before
@@ -69,7 +57,9 @@ async fn cut_apiserver_connections_recover() -> Result<()> {
         fleet.set_endpoints(10 + round..11 + round, 4).await?;
         tokio::time::sleep(Duration::from_millis(700)).await;
     }
-    let took = converge(&fleet, &stack, &cluster, Duration::from_secs(90)).await?;
+    let took = fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(90))
+        .await?;
     println!(
         "five cuts: converged {took:?} after the last ({:?} in all)",
         t.elapsed()

@@ -36,19 +36,9 @@ async fn reconciler_rss_at_scale() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = reconciler.rss_kib().context("RSS")?;
     fleet.create(0..n).await?;
-    let t = Instant::now();
-    loop {
-        let v = fleet.verify(&stack.avisim, &cluster).await?;
-        if v.converged() {
-            break;
-        }
-        ensure!(
-            t.elapsed() < Duration::from_secs(1800),
-            "not converged: {}",
-            v.summary()
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(1800))
+        .await?;
     let synced = reconciler.rss_kib().context("RSS")?;
     println!(
         "reconciler RSS: idle {:.1} MiB, after syncing {n} Gateways {:.1} MiB (+{:.1} MiB, {:.1} KiB per Gateway)",

@@ -106,23 +106,13 @@ async fn churn_keeps_memory_flat_and_avi_exact() -> Result<()> {
     println!("churn: {creates} creates, {deletes} deletes, {updates} endpoint changes");
 
     // Converge exactly on what is live.
-    let t = Instant::now();
-    let verdict = loop {
-        let v = fleet.verify(&stack.avisim, &cluster).await?;
-        if v.converged() || t.elapsed() > Duration::from_secs(180) {
-            break v;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
-    ensure!(
-        verdict.converged(),
-        "not converged after the churn: {}",
-        verdict.summary()
-    );
+    let took = fleet
+        .converge(&stack.avisim, &cluster, Duration::from_secs(180))
+        .await?;
+    let verdict = fleet.verify(&stack.avisim, &cluster).await?;
     ensure!(verdict.avi_objects == fleet.len() * 5);
     println!(
-        "converged {:?} after the churn stopped: {} Avi objects for {} Gateways",
-        t.elapsed(),
+        "converged {took:?} after the churn stopped: {} Avi objects for {} Gateways",
         verdict.avi_objects,
         fleet.len()
     );
