@@ -338,20 +338,24 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
 #[tokio::test]
 async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()> {
     let ctx = TestContext::new("chart-values").await?;
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&str, &[&str], &str); 8] = [
         (
+            RECONCILER_CHART,
             &[],
             "clusterName is required: the prefix of every Avi object name, e.g. --set clusterName=prod-1",
         ),
         (
+            RECONCILER_CHART,
             &["clusterName=prod-1"],
             "avi.controller is required: the Avi controller URL",
         ),
         (
+            RECONCILER_CHART,
             &["clusterName=has space", "avi.controller=https://a"],
             "at '/clusterName': 'has space' does not match pattern '^([a-zA-Z0-9_-]{1,32})?$'",
         ),
         (
+            RECONCILER_CHART,
             &[
                 "clusterName=c",
                 "avi.controller=https://a",
@@ -359,17 +363,18 @@ async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()>
             ],
             "at '/serviceType': value must be one of 'ClusterIP', 'NodePort', 'NodePortLocal'",
         ),
-    ];
-    for (sets, want) in cases {
-        let err = charts::render(ctx.env, RECONCILER_CHART, "avigw", &ctx.ns, sets)
-            .await?
-            .err()
-            .context("render should fail")?;
-        ensure!(err.contains(want), "for {sets:?} expected {want:?} in:\n{err}");
-    }
-    let webhook_cases: [(&[&str], &str); 3] = [
-        (&["failurePolicy=Sometimes"], "at '/failurePolicy'"),
         (
+            RECONCILER_CHART,
+            &[
+                "clusterName=c",
+                "avi.controller=https://a",
+                "metrics.prometheusRule.syncLagSeconds=30",
+            ],
+            "at '/metrics/prometheusRule/syncLagSeconds'",
+        ),
+        (WEBHOOK_CHART, &["failurePolicy=Sometimes"], "at '/failurePolicy'"),
+        (
+            WEBHOOK_CHART,
             &[
                 "metrics.prometheusRule.enabled=true",
                 "certificate.renewBeforeDays=14",
@@ -377,26 +382,21 @@ async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()>
             "metrics.prometheusRule.certificateExpiryDays (14) must be below certificate.renewBeforeDays (14): the certificate is only renewed then",
         ),
         (
+            WEBHOOK_CHART,
             &["metrics.prometheusRule.admissionLatencyMilliseconds=500"],
             "at '/metrics/prometheusRule/admissionLatencyMilliseconds'",
         ),
     ];
-    for (sets, want) in webhook_cases {
-        let err = charts::render(ctx.env, WEBHOOK_CHART, "w", &ctx.ns, sets)
+    for (chart, sets, want) in cases {
+        let err = charts::render(ctx.env, chart, "avigw", &ctx.ns, sets)
             .await?
             .err()
             .context("render should fail")?;
-        ensure!(err.contains(want), "for {sets:?} expected {want:?} in:\n{err}");
+        ensure!(
+            err.contains(want),
+            "{chart}: for {sets:?} expected {want:?} in:\n{err}"
+        );
     }
-    let lag = [REQUIRED.as_slice(), &["metrics.prometheusRule.syncLagSeconds=30"]].concat();
-    let err = charts::render(ctx.env, RECONCILER_CHART, "avigw", &ctx.ns, &lag)
-        .await?
-        .err()
-        .context("render should fail")?;
-    ensure!(
-        err.contains("at '/metrics/prometheusRule/syncLagSeconds'"),
-        "{err}"
-    );
     Ok(())
 }
 
