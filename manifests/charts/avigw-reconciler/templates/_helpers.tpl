@@ -23,3 +23,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- $n -}}
 {{- end -}}
+
+{{/* PromQL label matchers that select this release's series (what its ServiceMonitor scrapes). */}}
+{{- define "avigw-reconciler.metricSelector" -}}
+{{- $job := printf "%s-metrics" (include "avigw-reconciler.fullname" .) -}}
+{{- default (printf "job=%q,namespace=%q" $job .Release.Namespace) .Values.metrics.prometheusRule.selector -}}
+{{- end -}}
+
+{{/* An alert's labels: its severity, then the configured extra labels. Call with (list $ "severity"). */}}
+{{- define "avigw-reconciler.alertLabels" -}}
+{{- $root := index . 0 -}}
+{{- toYaml (merge (dict "severity" (index . 1)) $root.Values.metrics.prometheusRule.alertLabels) -}}
+{{- end -}}

@@ -73,3 +73,15 @@ namespaceSelector:
     - {{ . | quote }}
     {{- end }}
 {{- end -}}
+
+{{/* PromQL label matchers that select this release's series (what its ServiceMonitor scrapes). */}}
+{{- define "avigw-webhook.metricSelector" -}}
+{{- $job := include "avigw-webhook.fullname" . -}}
+{{- default (printf "job=%q,namespace=%q" $job .Release.Namespace) .Values.metrics.prometheusRule.selector -}}
+{{- end -}}
+
+{{/* An alert's labels: its severity, then the configured extra labels. Call with (list $ "severity"). */}}
+{{- define "avigw-webhook.alertLabels" -}}
+{{- $root := index . 0 -}}
+{{- toYaml (merge (dict "severity" (index . 1)) $root.Values.metrics.prometheusRule.alertLabels) -}}
+{{- end -}}
