@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use kube::api::{ObjectMeta, PostParams};
@@ -20,13 +20,50 @@ pub struct LeaseSettings {
     pub renew: Duration,
 }
 
+/// The clock that stamps the Lease's times; tests shift it to play a node whose clock is off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WallClock {
+    pub offset: SignedDuration,
+}
+
+impl WallClock {
+    fn now(self) -> Timestamp {
+        let now = Timestamp::now();
+        now.checked_add(self.offset).unwrap_or(now)
+    }
+}
+
+/// A running election: publishes whether this replica holds the lease.
+pub struct Elector {
+    leading: watch::Receiver<bool>,
+    pub(super) task: tokio::task::JoinHandle<()>,
+}
+
+impl Elector {
+    pub fn spawn(client: Client, s: LeaseSettings, clock: WallClock) -> Elector {
+        let (tx, leading) = watch::channel(false);
+        let task = tokio::spawn(run(client, s, clock, tx));
+        Elector { leading, task }
+    }
+
+    /// `true` while this replica holds the lease.
+    pub fn leading(&self) -> watch::Receiver<bool> {
+        self.leading.clone()
+    }
+
+    /// Stops at once, as a crash would: the lease is left to expire.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+}
+
 /// Runs the election forever, publishing `true` while this replica holds the lease.
-pub async fn run(client: Client, s: LeaseSettings, tx: watch::Sender<bool>) {
+async fn run(client: Client, s: LeaseSettings, clock: WallClock, tx: watch::Sender<bool>) {
     let api: Api<Lease> = Api::namespaced(client, &s.namespace);
     let mut renewed_at: Option<Instant> = None;
     loop {
         let attempt = Instant::now();
-        let leading = match try_acquire(&api, &s).await {
+        let leading = match try_acquire(&api, &s, clock).await {
             Ok(true) => {
                 renewed_at = Some(attempt);
                 true
@@ -63,8 +100,8 @@ fn keeps_leading(was_leading: bool, renewed_at: Option<Instant>, s: &LeaseSettin
     was_leading && renewed_at.is_some_and(|t| t.elapsed() < s.duration.saturating_sub(s.renew))
 }
 
-async fn try_acquire(api: &Api<Lease>, s: &LeaseSettings) -> Result<bool, kube::Error> {
-    let now = Timestamp::now();
+async fn try_acquire(api: &Api<Lease>, s: &LeaseSettings, clock: WallClock) -> Result<bool, kube::Error> {
+    let now = clock.now();
     let secs = i32::try_from(s.duration.as_secs()).unwrap_or(15);
     match api.get_opt(&s.name).await? {
         None => {
