@@ -113,11 +113,11 @@ async fn serve(
     tracing::info!(metrics = %handle.metrics_addr, "serving metrics");
     tokio::select! {
         _ = handle.wait() => anyhow::bail!("a reconciler task stopped"),
-        _ = shutdown_signal() => {
-            tracing::info!("signalled; stopping");
-            Ok(())
-        }
+        _ = shutdown_signal() => {}
     }
+    tracing::info!("signalled; stopping");
+    handle.shutdown_gracefully().await;
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM from the kubelet.

@@ -165,6 +165,22 @@ impl RunHandle {
         }
     }
 
+    /// Stops for a rollout: every task that writes goes first, then, if this replica leads,
+    /// the Lease is written free so that a follower takes over at once instead of after a
+    /// lease duration.
+    pub async fn shutdown_gracefully(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.controller.metrics.leader.set(0);
+        if let Some(e) = self.elector {
+            e.release(leader::RELEASE_WITHIN).await;
+        }
+    }
+
     /// Runs until any task ends (they run forever unless something broke).
     pub async fn wait(&mut self) {
         let elector = self.elector.as_mut().map(|e| &mut e.task);
