@@ -263,3 +263,81 @@ async fn rollouts_hand_over_in_under_a_second_never_two_leaders() {
     assert!(worst < Duration::from_secs(1), "slowest handover {worst:?}");
     leader.shutdown();
 }
+
+/// A client for ServiceAccount `name` whose only rights are `lease_verbs` on Leases (and,
+/// with `watch_one`, list and watch of the one Lease by name).
+async fn lease_client(e: &Env, name: &str, lease: &str, watch_one: bool) -> kube::Client {
+    let mut rules =
+        "- apiGroups: [coordination.k8s.io]\n  resources: [leases]\n  verbs: [get, create, update]\n"
+            .to_owned();
+    if watch_one {
+        rules.push_str(&format!(
+            "- apiGroups: [coordination.k8s.io]\n  resources: [leases]\n  resourceNames: [{lease}]\n  verbs: [list, watch]\n"
+        ));
+    }
+    let ns = &e.ctx.ns;
+    e.apply(&format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: {name}\nrules:\n{rules}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: {name}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: {name}\nsubjects:\n- kind: ServiceAccount\n  name: {name}\n  namespace: {ns}\n"
+    ))
+    .await;
+    e.ctx
+        .env
+        .service_account_client(ns, name)
+        .await
+        .expect("service account client")
+}
+
+/// Releases `leader`'s lease while a follower on `follower_client` waits; answers how long the
+/// follower took to lead.
+async fn release_to(e: &Env, follower_client: kube::Client, lease_name: &str) -> Duration {
+    let settings = |id: &str| {
+        let mut s = lease_settings(e, id);
+        s.name = lease_name.to_owned();
+        s.duration = Duration::from_secs(15);
+        s.renew = Duration::from_secs(5);
+        s
+    };
+    let admin = e.ctx.env.client().await.expect("kube client");
+    let a = Elector::spawn(admin, settings("replica-a"), WallClock::default());
+    assert!(
+        leads_within(&mut a.leading(), Duration::from_secs(20)).await,
+        "a leads"
+    );
+    let b = Elector::spawn(follower_client, settings("replica-b"), WallClock::default());
+    let mut b_leads = b.leading();
+    // Long enough for b to list, watch (or fail to) and see the lease.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!*b_leads.borrow(), "b follows");
+    let t0 = Instant::now();
+    assert!(a.release(Duration::from_secs(5)).await, "a released");
+    assert!(
+        leads_within(&mut b_leads, Duration::from_secs(10)).await,
+        "b never took the released lease"
+    );
+    let took = t0.elapsed();
+    b.abort();
+    took
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_watch_the_lease_by_name_or_poll_without_rights_to() {
+    let e = env("lease-rbac").await;
+    // With list and watch of the one Lease (resourceNames), a release is seen as it happens.
+    let client = lease_client(&e, "watcher", "by-watch", true).await;
+    let watched = release_to(&e, client, "by-watch").await;
+    // With only get, create and update, the watch is refused and followers poll every
+    // min(renew, 2 s): still far sooner than the 15 s lease.
+    let client = lease_client(&e, "poller", "by-poll", false).await;
+    let polled = release_to(&e, client, "by-poll").await;
+    println!(
+        "a released lease was taken after {watched:?} by a watching follower, {polled:?} by a polling one"
+    );
+    assert!(
+        watched < Duration::from_secs(1),
+        "watching follower took {watched:?}"
+    );
+    assert!(
+        polled < Duration::from_secs(4),
+        "polling follower took {polled:?}"
+    );
+}

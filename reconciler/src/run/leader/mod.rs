@@ -75,6 +75,7 @@ impl Elector {
             seen: None,
             renewed_at: None,
             retry_at: None,
+            attempted_at: Instant::now(),
         };
         let task = tokio::spawn(campaign.run(stop_rx));
         Elector { leading, stop, task }
@@ -143,6 +144,8 @@ struct Campaign {
     renewed_at: Option<Instant>,
     /// After a failed call: not before then.
     retry_at: Option<Instant>,
+    /// When the last attempt began (polls are timed from it, not from the last wake-up).
+    attempted_at: Instant,
 }
 
 impl Campaign {
@@ -169,7 +172,7 @@ impl Campaign {
                     }
                 }
             }
-            next = self.plan(watch.healthy);
+            next = self.plan(watch.healthy());
         }
         self.release().await;
     }
@@ -202,13 +205,14 @@ impl Campaign {
             Claim::Expired => at(not_before(now), false),
             // Without a watch, poll for a release; with one, its events wake the loop.
             Claim::HeldUntil(t) if watching => at(t, false),
-            Claim::HeldUntil(t) => at(t.min(now + self.s.renew.min(MAX_POLL)), false),
+            Claim::HeldUntil(t) => at(t.min(self.attempted_at + self.s.renew.min(MAX_POLL)), false),
         }
     }
 
     /// One claim or renewal, and what it means for leadership.
     async fn attempt(&mut self, from_watch: bool) {
         let started = Instant::now();
+        self.attempted_at = started;
         let was_leading = self.is_leading();
         // A leader must know by its renew deadline whether it still leads: a hung call must
         // not keep it leading after a follower may have taken over.

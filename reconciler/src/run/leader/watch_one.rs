@@ -10,8 +10,9 @@ use kube::runtime::{WatchStreamExt, watcher};
 /// The one Lease, watched (a kube-runtime watcher selecting it by name).
 pub struct LeaseWatch {
     pub events: BoxStream<'static, Result<watcher::Event<Lease>, watcher::Error>>,
-    /// Whether events arrive; while not, followers poll.
-    pub healthy: bool,
+    /// Whether events arrive (`None` before the first event or error); while not, followers
+    /// poll.
+    health: Option<bool>,
     relist_found: bool,
 }
 
@@ -21,9 +22,13 @@ impl LeaseWatch {
         LeaseWatch {
             // kube-runtime's default re-watch backoff: while the watch is down, followers poll.
             events: watcher(api.clone(), by_name).default_backoff().boxed(),
-            healthy: false,
+            health: None,
             relist_found: false,
         }
+    }
+
+    pub fn healthy(&self) -> bool {
+        self.health == Some(true)
     }
 
     /// What an event shows of the Lease: `Some(None)` when there is none.
@@ -34,25 +39,29 @@ impl LeaseWatch {
         let ev = match ev {
             Some(Ok(ev)) => ev,
             Some(Err(e)) => {
-                if self.healthy {
-                    tracing::warn!(error = %e, "lease: watch failed; polling until it is back");
+                if self.health != Some(false) {
+                    tracing::warn!(error = %e, "lease: cannot watch it; polling until the watch works");
                 }
-                self.healthy = false;
+                self.health = Some(false);
                 return None;
             }
             None => {
                 // A watcher never ends; should it, stop polling it.
-                self.healthy = false;
+                self.health = Some(false);
                 self.events = futures::stream::pending().boxed();
                 return None;
             }
         };
-        self.healthy = true;
         match ev {
+            // Sent before each list, also before one that fails: not yet a sign of health.
             watcher::Event::Init => {
                 self.relist_found = false;
-                None
+                return None;
             }
+            _ => self.health = Some(true),
+        }
+        match ev {
+            watcher::Event::Init => None,
             watcher::Event::InitApply(l) => {
                 self.relist_found = true;
                 Some(Some(l))
