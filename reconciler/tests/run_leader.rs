@@ -341,3 +341,77 @@ async fn followers_watch_the_lease_by_name_or_poll_without_rights_to() {
         "polling follower took {polled:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn followers_racing_for_a_released_lease_one_wins() {
+    let e = env("lease-race").await;
+    let client = e.ctx.env.client().await.expect("kube client");
+    let s = lease_settings(&e, "replica-0");
+    let mut electors: Vec<Option<Elector>> = Vec::new();
+    let mut leading = Vec::new();
+    for i in 0..3 {
+        let el = Elector::spawn(
+            client.clone(),
+            lease_settings(&e, &format!("replica-{i}")),
+            WallClock::default(),
+        );
+        leading.push(el.leading());
+        electors.push(Some(el));
+        if i == 0 {
+            assert!(
+                leads_within(&mut leading[0], Duration::from_secs(20)).await,
+                "0 leads"
+            );
+        }
+    }
+    // Counts the leaders every millisecond until told to stop; answers the most seen at once.
+    let (stop, mut stopped) = watch::channel(false);
+    let sampler = {
+        let leading = leading.clone();
+        tokio::spawn(async move {
+            let mut most = 0;
+            while !*stopped.borrow_and_update() {
+                most = most.max(leading.iter().filter(|l| *l.borrow()).count());
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(1)) => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+            most
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Release the leader twice: each time the two (then one) left race for the free lease.
+    for round in 0..2 {
+        let current = (0..3)
+            .find(|&i| electors[i].is_some() && *leading[i].borrow())
+            .expect("a leader");
+        let t0 = Instant::now();
+        let el = electors[current].take().expect("elector");
+        assert!(el.release(Duration::from_secs(5)).await, "released");
+        let mut next = None;
+        while next.is_none() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(5),
+                "nobody took the released lease"
+            );
+            next = (0..3).find(|&i| electors[i].is_some() && *leading[i].borrow());
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let next = next.expect("next leader");
+        println!(
+            "round {round}: replica-{next} led {:?} after replica-{current} released",
+            t0.elapsed()
+        );
+        // A lease duration later the winner still leads and holds the Lease.
+        tokio::time::sleep(s.duration).await;
+        assert!(*leading[next].borrow(), "replica-{next} still leads");
+        assert_eq!(holder(&e, &s).await, Some(format!("replica-{next}")));
+    }
+    let _ = stop.send(true);
+    let most = sampler.await.expect("sampler");
+    assert_eq!(most, 1, "leaders at once");
+    for el in electors.into_iter().flatten() {
+        el.abort();
+    }
+}
