@@ -43,17 +43,23 @@ async fn leads_within(rx: &mut watch::Receiver<bool>, within: Duration) -> bool 
         .is_ok_and(|r| r.is_ok())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn follower_with_clock_ahead_does_not_take_a_live_lease() {
-    let e = env("lease-ahead").await;
+/// `replica-a`, on a true clock, leading the lease of the test's namespace.
+async fn first_leader(e: &Env) -> (kube::Client, LeaseSettings, Elector, watch::Receiver<bool>) {
     let client = e.ctx.env.client().await.expect("kube client");
-    let s = lease_settings(&e, "replica-a");
+    let s = lease_settings(e, "replica-a");
     let a = Elector::spawn(client.clone(), s.clone(), WallClock::default());
     let mut a_leads = a.leading();
     assert!(
         leads_within(&mut a_leads, Duration::from_secs(20)).await,
         "a leads"
     );
+    (client, s, a, a_leads)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follower_with_clock_ahead_does_not_take_a_live_lease() {
+    let e = env("lease-ahead").await;
+    let (client, s, a, a_leads) = first_leader(&e).await;
     let b = Elector::spawn(client, lease_settings(&e, "replica-b"), skewed(30));
     let mut b_leads = b.leading();
     // Four lease durations: `a` keeps renewing, so `b` (whose clock reads `a`'s renewTime as
@@ -73,14 +79,7 @@ async fn follower_with_clock_ahead_does_not_take_a_live_lease() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_takes_a_lease_that_stops_being_renewed_after_its_duration() {
     let e = env("lease-behind").await;
-    let client = e.ctx.env.client().await.expect("kube client");
-    let s = lease_settings(&e, "replica-a");
-    let a = Elector::spawn(client.clone(), s.clone(), WallClock::default());
-    let mut a_leads = a.leading();
-    assert!(
-        leads_within(&mut a_leads, Duration::from_secs(20)).await,
-        "a leads"
-    );
+    let (client, s, a, _) = first_leader(&e).await;
     // `b`'s clock is 30 s behind: `a`'s renewTime is in its future.
     let b = Elector::spawn(client, lease_settings(&e, "replica-b"), skewed(-30));
     let mut b_leads = b.leading();
