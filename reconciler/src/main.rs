@@ -109,15 +109,15 @@ async fn serve(
         leader_elect = settings.config.leader_elect,
         "starting"
     );
-    let handle = avigw_reconciler::run::start(settings, kube, avi).await?;
+    let mut handle = avigw_reconciler::run::start(settings, kube, avi).await?;
     tracing::info!(metrics = %handle.metrics_addr, "serving metrics");
     tokio::select! {
         _ = handle.wait() => anyhow::bail!("a reconciler task stopped"),
-        _ = shutdown_signal() => {
-            tracing::info!("signalled; stopping");
-            Ok(())
-        }
+        _ = shutdown_signal() => {}
     }
+    tracing::info!("signalled; stopping");
+    handle.shutdown_gracefully().await;
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM from the kubelet.

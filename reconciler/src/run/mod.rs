@@ -39,7 +39,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use tokio::sync::{Notify, watch as tokio_watch};
 
 pub use cache::AviCache;
-pub use leader::LeaseSettings;
+pub use leader::{Elector, LeaseSettings, WallClock};
 pub use metrics::Metrics;
 pub use queue::Queue;
 
@@ -122,6 +122,8 @@ pub struct RunHandle {
     controller: Arc<Controller>,
     active: tokio_watch::Receiver<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Apart from `tasks`: a graceful shutdown stops everything else before it lets go.
+    elector: Option<Elector>,
 }
 
 impl RunHandle {
@@ -158,12 +160,31 @@ impl RunHandle {
         for t in &self.tasks {
             t.abort();
         }
+        if let Some(e) = self.elector {
+            e.abort();
+        }
+    }
+
+    /// Stops for a rollout: every task that writes goes first, then, if this replica leads,
+    /// the Lease is written free so that a follower takes over at once instead of after a
+    /// lease duration.
+    pub async fn shutdown_gracefully(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.controller.metrics.leader.set(0);
+        if let Some(e) = self.elector {
+            e.release(leader::RELEASE_WITHIN).await;
+        }
     }
 
     /// Runs until any task ends (they run forever unless something broke).
-    pub async fn wait(mut self) {
-        let tasks = std::mem::take(&mut self.tasks);
-        let _ = futures::future::select_all(tasks).await;
+    pub async fn wait(&mut self) {
+        let elector = self.elector.as_mut().map(|e| &mut e.task);
+        let _ = futures::future::select_all(self.tasks.iter_mut().chain(elector)).await;
     }
 }
 
@@ -263,20 +284,20 @@ pub async fn start(
         })?;
     tasks.push(srv);
 
-    let (leader_tx, leader_rx) = tokio_watch::channel(false);
-    if config.leader_elect {
-        tasks.push(tokio::spawn(leader::run(
-            kube.clone(),
-            settings.lease.clone(),
-            leader_tx,
-        )));
-    } else {
-        let _ = leader_tx.send(true);
-        // Keep the sender alive so receivers never see the channel close.
-        tasks.push(tokio::spawn(async move {
-            leader_tx.closed().await;
-        }));
-    }
+    let elector = config
+        .leader_elect
+        .then(|| Elector::spawn(kube.clone(), settings.lease.clone(), WallClock::default()));
+    let leader_rx = match &elector {
+        Some(e) => e.leading(),
+        None => {
+            let (leader_tx, leader_rx) = tokio_watch::channel(true);
+            // Keep the sender alive so receivers never see the channel close.
+            tasks.push(tokio::spawn(async move {
+                leader_tx.closed().await;
+            }));
+            leader_rx
+        }
+    };
 
     let (active_tx, active_rx) = tokio_watch::channel(false);
     tasks.push(tokio::spawn(supervise(
@@ -300,6 +321,7 @@ pub async fn start(
         controller,
         active: active_rx,
         tasks,
+        elector,
     })
 }
 
