@@ -1,0 +1,55 @@
+//! Per-type validation of a prepared body (refs already resolved, defaults applied).
+
+mod l4policyset;
+mod pool;
+mod virtualservice;
+mod vsvip;
+
+use serde_json::{Map, Value};
+
+use super::{WriteCtx, bad};
+use crate::error::ApiError;
+use crate::store::Store;
+
+pub(super) fn as_port(v: Option<&Value>) -> Option<u64> {
+    v.and_then(Value::as_u64).filter(|p| (1..=65_535).contains(p))
+}
+
+pub(super) fn validate(
+    store: &Store,
+    ctx: &WriteCtx<'_>,
+    kind: &str,
+    m: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    match kind {
+        "virtualservice" => virtualservice::validate(store, ctx, m),
+        "vsvip" => vsvip::validate(m),
+        "pool" => pool::validate(m),
+        "l4policyset" => l4policyset::validate(m),
+        "poolgroup" => {
+            for (i, mem) in array(m, "members")?.iter().enumerate() {
+                if mem.get("pool_ref").and_then(Value::as_str).is_none() {
+                    return Err(bad(format!("members[{i}].pool_ref: This field is required.")));
+                }
+            }
+            Ok(())
+        }
+        "healthmonitor" => match m.get("type").and_then(Value::as_str) {
+            Some(t) if t.starts_with("HEALTH_MONITOR_") => Ok(()),
+            _ => Err(bad("type: a HEALTH_MONITOR_* type is required.")),
+        },
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn array<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], ApiError> {
+    match m.get(key) {
+        None => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(bad(format!("{key}: must be a list"))),
+    }
+}
+
+pub(super) fn ip_of(v: &Value) -> Option<&str> {
+    v.get("addr").and_then(Value::as_str)
+}
