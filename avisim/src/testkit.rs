@@ -189,6 +189,41 @@ pub fn cookie_shapes<'a>(
     out
 }
 
+/// `name -> format of its expires value`, digits as `9` and letters as `a`
+/// (`Wed, 22-Jul-2020 07:51:35 GMT` -> `aaa, 99-aaa-9999 99:99:99 aaa`), to compare the date
+/// format of live cookies with recorded ones whose values differ.
+pub fn cookie_expires_formats<'a>(
+    set_cookies: impl IntoIterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for c in set_cookies {
+        let mut parts = c.split(';');
+        let Some(name) = parts
+            .next()
+            .and_then(|nv| nv.split_once('='))
+            .map(|(n, _)| n.trim().to_string())
+        else {
+            continue;
+        };
+        let expires = parts.find_map(|a| {
+            let (k, v) = a.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("expires").then_some(v)
+        });
+        if let Some(v) = expires {
+            let mask = v
+                .chars()
+                .map(|ch| match ch {
+                    '0'..='9' => '9',
+                    c if c.is_ascii_alphabetic() => 'a',
+                    c => c,
+                })
+                .collect();
+            out.insert(name, mask);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +251,15 @@ mod tests {
         let (attrs, max_age) = &s["sessionid"];
         assert_eq!(attrs, &["expires", "httponly", "max-age", "path", "secure"]);
         assert_eq!(max_age.as_deref(), Some("86400"));
+    }
+
+    #[test]
+    fn cookie_expires_format_masks_digits_and_letters() {
+        let f = cookie_expires_formats([
+            "sessionid=x; expires=Wed, 22-Jul-2020 07:51:35 GMT; HttpOnly",
+            "csrftoken=y; Path=/",
+        ]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f["sessionid"], "aaa, 99-aaa-9999 99:99:99 aaa");
     }
 }
