@@ -35,12 +35,12 @@ pub(super) fn resolve_ref(
     raw: &str,
 ) -> Result<String, ApiError> {
     let p = refs::parse_ref(raw).map_err(|_| bad(format!("{field}: invalid reference {raw:?}")))?;
-    if kinds::kind(&p.kind).is_none() {
+    let Some(kind) = kinds::kind(&p.kind) else {
         return Err(bad(format!(
             "{field}: unknown object type {:?} in {raw:?}",
             p.kind
         )));
-    }
+    };
     if let Some(want) = expected_kind(field)
         && want != p.kind
     {
@@ -53,15 +53,42 @@ pub(super) fn resolve_ref(
         RefKey::Uuid(u) => store.get_visible(&p.kind, u, scope),
         RefKey::Name(n) => store.by_name(&p.kind, n, scope).into_iter().next(),
     };
-    let rec = rec.ok_or_else(|| {
-        let (how, what) = match &p.key {
-            RefKey::Uuid(u) => ("uuid", u.as_str()),
-            RefKey::Name(n) => ("name", n.as_str()),
-        };
-        bad(format!(
-            "Cannot find object of type {} with {how} {what} (from {field} {raw:?})",
-            p.kind
-        ))
-    })?;
+    // The controller's text (AKO matches on "VsVip object not found", "Network object not
+    // found"): the model only, not the field or the name.
+    let rec = rec.ok_or_else(|| bad(format!("{} object not found", kind.model)))?;
     Ok(refs::canonical(&p.kind, &rec.uuid))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::objects::test_env::env_with;
+
+    #[test]
+    fn unresolvable_refs_name_the_model() {
+        let mut e = env_with("10.50.0.0/24");
+        for (kind, body, want) in [
+            (
+                "pool",
+                json!({"name": "q", "health_monitor_refs": ["/api/healthmonitor?name=nope"]}),
+                "HealthMonitor object not found",
+            ),
+            (
+                "poolgroup",
+                json!({"name": "g", "members": [{"pool_ref": "/api/pool/pool-gone"}]}),
+                "Pool object not found",
+            ),
+            (
+                "vsvip",
+                json!({"name": "v", "vip": [{"vip_id": "0", "auto_allocate_ip": true,
+                    "ipam_network_subnet": {"network_ref": "/api/network?name=nope"}}]}),
+                "Network object not found",
+            ),
+        ] {
+            let err = e.create(kind, body).unwrap_err();
+            assert_eq!(err.status, 400);
+            assert_eq!(err.message(), want);
+        }
+    }
 }

@@ -1,0 +1,91 @@
+//! An in-process avisim and an HTTPS client logged in through the recorded session/CSRF flow.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use avisim::{SimConfig, SimHandle};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub struct Sim {
+    pub sim: SimHandle,
+    pub http: reqwest::Client,
+    pub csrf: String,
+    pub cookie: String,
+}
+
+pub fn http_client(ca_pem: &str) -> reqwest::Client {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(cfg)
+        .build()
+        .unwrap()
+}
+
+impl Sim {
+    pub async fn start(f: impl FnOnce(&mut SimConfig)) -> Self {
+        let mut cfg = SimConfig::for_tests("pw");
+        f(&mut cfg);
+        let sim = avisim::spawn(cfg).await.unwrap();
+        let http = http_client(sim.ca_pem().unwrap());
+        let r = http
+            .post(format!("{}/login", sim.base_url()))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("username=admin&password=pw")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let mut csrf = String::new();
+        let mut parts = vec![];
+        for v in r.headers().get_all("set-cookie") {
+            let nv = v.to_str().unwrap().split(';').next().unwrap().to_string();
+            if let Some(t) = nv.strip_prefix("csrftoken=") {
+                csrf = t.to_string();
+            }
+            parts.push(nv);
+        }
+        Self {
+            cookie: parts.join("; "),
+            sim,
+            http,
+            csrf,
+        }
+    }
+
+    pub fn url(&self, p: &str) -> String {
+        format!("{}{p}", self.sim.base_url())
+    }
+
+    pub fn req(&self, m: Method, p: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(m, self.url(p))
+            .header("Cookie", &self.cookie)
+            .header("X-CSRFToken", &self.csrf)
+            .header("Referer", self.sim.base_url())
+            .header("X-Avi-Version", "22.1.3")
+            .header("Content-Type", "application/json")
+    }
+
+    pub async fn call(&self, m: Method, p: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut rb = self.req(m, p);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().await.unwrap();
+        let s = r.status();
+        let t = r.text().await.unwrap();
+        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
+    }
+}
