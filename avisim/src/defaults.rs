@@ -1,5 +1,7 @@
 //! Server-filled defaults per type, taken from what the recorded controller (20.1.x) returns on
-//! create. Applied on create and on PUT (a PUT replaces the object, so omitted fields revert).
+//! create, and for types without a recording from the defaults of the Avi object schema
+//! (vmware/alb-sdk `swagger/*.json`). Applied on create and on PUT (a PUT replaces the object,
+//! so omitted fields revert).
 
 use serde_json::{Map, Value, json};
 
@@ -33,6 +35,7 @@ pub fn apply(kind: &str, body: &mut Map<String, Value>, sys: &SystemRefs) {
         "vsvip" => vsvip(body, sys),
         "virtualservice" => virtualservice(body, sys),
         "poolgroup" => poolgroup(body, sys),
+        "httppolicyset" => httppolicyset(body),
         "l4policyset" => put(body, "is_internal_policy", json!(false)),
         "tenant" => tenant(body),
         "healthmonitor" => put_all(
@@ -172,6 +175,36 @@ fn poolgroup(b: &mut Map<String, Value>, sys: &SystemRefs) {
     if let Some(Value::Array(members)) = b.get_mut("members") {
         for m in members.iter_mut().filter_map(Value::as_object_mut) {
             put(m, "ratio", json!(1));
+        }
+    }
+}
+
+/// Schema defaults: rule `enable`, match `match_case`, path `match_decoded_string`, redirect
+/// `keep_query` and `status_code`.
+fn httppolicyset(b: &mut Map<String, Value>) {
+    put(b, "is_internal_policy", json!(false));
+    let rules = b
+        .get_mut("http_request_policy")
+        .and_then(|p| p.get_mut("rules"))
+        .and_then(Value::as_array_mut);
+    for rule in rules.into_iter().flatten().filter_map(Value::as_object_mut) {
+        put(rule, "enable", json!(true));
+        if let Some(m) = rule.get_mut("match").and_then(Value::as_object_mut) {
+            if let Some(h) = m.get_mut("host_hdr").and_then(Value::as_object_mut) {
+                put(h, "match_case", json!("INSENSITIVE"));
+            }
+            if let Some(p) = m.get_mut("path").and_then(Value::as_object_mut) {
+                put_all(
+                    p,
+                    json!({"match_case": "INSENSITIVE", "match_decoded_string": true}),
+                );
+            }
+        }
+        if let Some(r) = rule.get_mut("redirect_action").and_then(Value::as_object_mut) {
+            put_all(
+                r,
+                json!({"keep_query": true, "status_code": "HTTP_REDIRECT_STATUS_CODE_302"}),
+            );
         }
     }
 }

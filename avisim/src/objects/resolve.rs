@@ -12,7 +12,10 @@ fn expected_kind(field: &str) -> Option<&'static str> {
     Some(match field {
         "pool_ref" => "pool",
         "vsvip_ref" => "vsvip",
-        "pool_group_ref" => "poolgroup",
+        "pool_group_ref" | "pool_group_refs" => "poolgroup",
+        "pool_refs" => "pool",
+        "vs_datascript_set_ref" => "vsdatascriptset",
+        "http_policy_set_ref" => "httppolicyset",
         "l4_policy_set_ref" => "l4policyset",
         "cloud_ref" => "cloud",
         "tenant_ref" => "tenant",

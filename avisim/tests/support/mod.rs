@@ -88,4 +88,29 @@ impl Sim {
         let t = r.text().await.unwrap();
         (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
     }
+
+    /// POSTs `body` to `/api/<kind>`, expecting 201; returns the answer.
+    pub async fn create(&self, kind: &str, body: Value) -> Value {
+        let (st, v) = self.call(Method::POST, &format!("/api/{kind}"), Some(body)).await;
+        assert_eq!(st, 201, "creating {kind}: {v}");
+        v
+    }
+
+    /// Status and `error` text of a call expected to fail.
+    pub async fn error(&self, m: Method, path: &str, body: Option<Value>) -> (u16, String) {
+        let (st, v) = self.call(m, path, body).await;
+        assert!(!st.is_success(), "{path} should fail: {v}");
+        let text = v["error"].as_str().map_or_else(|| v.to_string(), str::to_string);
+        (st.as_u16(), text)
+    }
+
+    /// The one object of `kind` named `name`, as a read returns it.
+    pub async fn get_by_name(&self, kind: &str, name: &str) -> Value {
+        let (st, v) = self
+            .call(Method::GET, &format!("/api/{kind}?name={name}"), None)
+            .await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["count"], 1, "{kind} {name}: {v}");
+        v["results"][0].clone()
+    }
 }

@@ -1,8 +1,11 @@
 //! Per-type validation of a prepared body (refs already resolved, defaults applied).
 
+mod httppolicyset;
 mod l4policyset;
 mod pool;
+mod poolgroup;
 mod virtualservice;
+mod vsdatascriptset;
 mod vsvip;
 
 use serde_json::{Map, Value};
@@ -26,14 +29,9 @@ pub(super) fn validate(
         "vsvip" => vsvip::validate(m),
         "pool" => pool::validate(m),
         "l4policyset" => l4policyset::validate(m),
-        "poolgroup" => {
-            for (i, mem) in array(m, "members")?.iter().enumerate() {
-                if mem.get("pool_ref").and_then(Value::as_str).is_none() {
-                    return Err(bad(format!("members[{i}].pool_ref: This field is required.")));
-                }
-            }
-            Ok(())
-        }
+        "poolgroup" => poolgroup::validate(store, m),
+        "vsdatascriptset" => vsdatascriptset::validate(store, m),
+        "httppolicyset" => httppolicyset::validate(m),
         "healthmonitor" => match m.get("type").and_then(Value::as_str) {
             Some(t) if t.starts_with("HEALTH_MONITOR_") => Ok(()),
             _ => Err(bad("type: a HEALTH_MONITOR_* type is required.")),
@@ -47,6 +45,20 @@ pub(super) fn array<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a [Val
         None => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
         Some(_) => Err(bad(format!("{key}: must be a list"))),
+    }
+}
+
+/// An enum field: present, a string, and one of `choices`; returns the value.
+pub(in crate::objects) fn one_of<'a>(
+    v: Option<&'a Value>,
+    choices: &[&str],
+    at: &str,
+) -> Result<&'a str, ApiError> {
+    match v {
+        None => Err(bad(format!("{at}: This field is required."))),
+        Some(Value::String(s)) if choices.contains(&s.as_str()) => Ok(s),
+        Some(Value::String(s)) => Err(bad(format!("{at}: \"{s}\" is not a valid choice."))),
+        Some(_) => Err(bad(format!("{at}: must be a string"))),
     }
 }
 
