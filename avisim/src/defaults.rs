@@ -15,6 +15,9 @@ pub struct SystemRefs {
     pub analytics_profile: String,
     pub app_profile_http: String,
     pub net_profile_tcp_proxy: String,
+    /// What the recorded controller put on a virtual service with an SSL service and no
+    /// `ssl_profile_ref`.
+    pub ssl_profile_for_ssl_services: String,
 }
 
 fn put(m: &mut Map<String, Value>, key: &str, v: Value) {
@@ -36,6 +39,7 @@ pub fn apply(kind: &str, body: &mut Map<String, Value>, sys: &SystemRefs) {
         "virtualservice" => virtualservice(body, sys),
         "poolgroup" => poolgroup(body, sys),
         "httppolicyset" => httppolicyset(body),
+        "sslkeyandcertificate" => sslkeyandcertificate(body),
         "l4policyset" => put(body, "is_internal_policy", json!(false)),
         "tenant" => tenant(body),
         "healthmonitor" => put_all(
@@ -167,6 +171,13 @@ fn virtualservice(b: &mut Map<String, Value>, sys: &SystemRefs) {
             put(s, "enable_http2", json!(false));
         }
     }
+    let ssl_service = b
+        .get("services")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|s| s.get("enable_ssl") == Some(&json!(true))));
+    if ssl_service {
+        put(b, "ssl_profile_ref", json!(sys.ssl_profile_for_ssl_services));
+    }
 }
 
 fn poolgroup(b: &mut Map<String, Value>, sys: &SystemRefs) {
@@ -206,6 +217,25 @@ fn httppolicyset(b: &mut Map<String, Value>) {
                 json!({"keep_query": true, "status_code": "HTTP_REDIRECT_STATUS_CODE_302"}),
             );
         }
+    }
+}
+
+/// As in the recorded create answer (`type` is the schema's first value).
+fn sslkeyandcertificate(b: &mut Map<String, Value>) {
+    put_all(
+        b,
+        json!({
+            "type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+            "status": "SSL_CERTIFICATE_FINISHED",
+            "format": "SSL_PEM",
+            "key_passphrase": "",
+            "certificate_base64": false,
+            "key_base64": false,
+            "enable_ocsp_stapling": false,
+        }),
+    );
+    if let Some(c) = b.get_mut("certificate").and_then(Value::as_object_mut) {
+        put(c, "days_until_expire", json!(365));
     }
 }
 

@@ -64,6 +64,14 @@ pub const KINDS: &[Kind] = &[
         false,
         false,
     ),
+    k(
+        "sslkeyandcertificate",
+        "SSLKeyAndCertificate",
+        "Ssl key and certificate",
+        true,
+        false,
+        true,
+    ),
     k("tenant", "Tenant", "Tenant", true, false, true),
     k(
         "healthmonitor",
@@ -97,6 +105,7 @@ pub const KINDS: &[Kind] = &[
         false,
         true,
     ),
+    k("sslprofile", "SSLProfile", "Ssl profile", false, false, true),
     k("cloud", "Cloud", "Cloud", false, false, true),
     k("vrfcontext", "VrfContext", "Vrf context", false, true, true),
     k(

@@ -12,6 +12,11 @@ const COOKIE_EXPIRES: &[BorrowedFormatItem<'_>] =
 const IMF_FIXDATE: &[BorrowedFormatItem<'_>] =
     format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
 
+const CERTIFICATE_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+const OPENSSL_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT");
+
 fn format(t: SystemTime, how: &[BorrowedFormatItem<'_>]) -> String {
     // Formatting a complete UTC date-time with these items cannot fail.
     OffsetDateTime::from(t).format(how).unwrap_or_default()
@@ -25,6 +30,17 @@ pub fn cookie_expires(t: SystemTime) -> String {
 /// `Tue, 21 Jul 2020 07:51:36 GMT` (RFC 7231 IMF-fixdate).
 pub fn http_date(t: SystemTime) -> String {
     format(t, IMF_FIXDATE)
+}
+
+/// `2017-06-11 04:44:28`: a certificate's `not_before`/`not_after` as the recorded controller
+/// shows them.
+pub fn certificate_time(t: OffsetDateTime) -> String {
+    t.format(CERTIFICATE_TIME).unwrap_or_default()
+}
+
+/// `Jun  9 04:44:28 2027 GMT`, as in OpenSSL's certificate text.
+pub fn openssl_time(t: OffsetDateTime) -> String {
+    t.format(OPENSSL_TIME).unwrap_or_default()
 }
 
 /// Microseconds since the epoch: the unit of Avi's `_last_modified`.
@@ -58,5 +74,16 @@ mod tests {
         assert_eq!(cookie_expires(t), "Sun, 03-Jan-2021 04:05:06 GMT");
         assert_eq!(http_date(t), "Sun, 03 Jan 2021 04:05:06 GMT");
         assert_eq!(cookie_expires(UNIX_EPOCH), "Thu, 01-Jan-1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn certificate_times_match_recording() {
+        // The recorded certificate's validity: 2017-06-11 04:44:28 .. 2027-06-09 04:44:28.
+        let nb = OffsetDateTime::from_unix_timestamp(1_497_156_268).unwrap();
+        let na = OffsetDateTime::from_unix_timestamp(1_812_516_268).unwrap();
+        assert_eq!(certificate_time(nb), "2017-06-11 04:44:28");
+        assert_eq!(certificate_time(na), "2027-06-09 04:44:28");
+        assert_eq!(openssl_time(nb), "Jun 11 04:44:28 2017 GMT");
+        assert_eq!(openssl_time(na), "Jun  9 04:44:28 2027 GMT");
     }
 }

@@ -15,12 +15,9 @@ use avisim::{SimConfig, TlsSource};
 use base64::Engine;
 use serde_json::Value;
 
-/// Cassettes exercising objects avisim does not model (SSL certificates, user accounts and a
-/// password change); everything else is replayed.
-const UNSUPPORTED: &[(&str, &str)] = &[
-    ("test_ssl_vs", "sslkeyandcertificate is not modelled"),
-    ("test_user_login", "useraccount (password change) is not modelled"),
-];
+/// Cassettes exercising objects avisim does not model (user accounts and a password change);
+/// everything else is replayed.
+const UNSUPPORTED: &[(&str, &str)] = &[("test_user_login", "useraccount (password change) is not modelled")];
 
 fn http_client(ca_pem: &str) -> reqwest::Client {
     use rustls_pki_types::CertificateDer;

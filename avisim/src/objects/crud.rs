@@ -46,6 +46,7 @@ pub fn create(
     let mut rec = Record::new(kind, uuid.clone(), p.name, p.tenant);
     rec.cloud = p.cloud;
     rec.body = p.body;
+    rec.secret = p.secret;
     rec.last_modified = Some(store.next_last_modified());
     if kind.name == "virtualservice" {
         rec.runtime = defaults::virtualservice_runtime(store.len() as u64);
@@ -111,6 +112,7 @@ pub fn update(
     rec.name = p.name;
     rec.cloud = p.cloud;
     rec.body = p.body;
+    rec.secret = p.secret;
     rec.last_modified = Some(store.next_last_modified());
     store.replace(rec);
     Ok(())

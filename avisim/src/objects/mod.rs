@@ -6,6 +6,7 @@ mod crud;
 mod patch;
 mod prepare;
 mod resolve;
+mod sslcert;
 #[cfg(test)]
 mod test_env;
 mod validate;

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::resolve::resolve_ref;
+use super::sslcert;
 use super::validate::validate;
 use super::{WriteCtx, bad};
 use crate::defaults;
@@ -18,6 +19,8 @@ pub(super) struct Prepared {
     pub tenant: String,
     pub cloud: Option<String>,
     pub body: Map<String, Value>,
+    /// The private key of an SSLKeyAndCertificate.
+    pub secret: Option<String>,
 }
 
 pub(super) fn prepare(
@@ -37,6 +40,11 @@ pub(super) fn prepare(
         m.remove(*f);
     }
     m.retain(|_, v| !v.is_null());
+    let key = if kind.name == "sslkeyandcertificate" {
+        m.remove("key")
+    } else {
+        None
+    };
     let name = match m.remove("name") {
         Some(Value::String(s)) if !s.trim().is_empty() => s,
         Some(_) => return Err(bad("name: must be a non-empty string")),
@@ -90,6 +98,11 @@ pub(super) fn prepare(
         m.remove("tenant_ref");
     }
     defaults::apply(kind.name, &mut m, ctx.sys);
+    let secret = if kind.name == "sslkeyandcertificate" {
+        sslcert::complete(&mut m, key, existing)?
+    } else {
+        None
+    };
     let cloud = if kind.cloud_scoped {
         m.get("cloud_ref")
             .and_then(Value::as_str)
@@ -121,38 +134,6 @@ pub(super) fn prepare(
         tenant,
         cloud,
         body: m,
+        secret,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use crate::objects::test_env::env_with;
-
-    #[test]
-    fn duplicates_and_unknown_refs() {
-        let mut e = env_with("10.50.0.0/24");
-        e.create("pool", json!({"name": "p"})).unwrap();
-        let err = e.create("pool", json!({"name": "p"})).unwrap_err();
-        assert_eq!(err.status, 409);
-        assert_eq!(
-            err.message(),
-            "Pool with this Name, Tenant ref and Cloud ref already exists."
-        );
-        let err = e
-            .create(
-                "pool",
-                json!({"name": "q", "health_monitor_refs": ["/api/healthmonitor?name=nope"]}),
-            )
-            .unwrap_err();
-        assert_eq!(err.status, 400);
-        let err = e
-            .create(
-                "virtualservice",
-                json!({"name": "v", "services": [{"port": 1}], "vsvip_ref": "/api/pool?name=p"}),
-            )
-            .unwrap_err();
-        assert!(err.message().contains("expected a reference to vsvip"));
-    }
 }

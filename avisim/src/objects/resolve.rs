@@ -16,6 +16,8 @@ fn expected_kind(field: &str) -> Option<&'static str> {
         "pool_refs" => "pool",
         "vs_datascript_set_ref" => "vsdatascriptset",
         "http_policy_set_ref" => "httppolicyset",
+        "ssl_key_and_certificate_refs" => "sslkeyandcertificate",
+        "ssl_profile_ref" => "sslprofile",
         "l4_policy_set_ref" => "l4policyset",
         "cloud_ref" => "cloud",
         "tenant_ref" => "tenant",

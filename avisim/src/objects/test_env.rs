@@ -20,7 +20,7 @@ pub fn env_with(cidr: &str) -> Env {
     let mut store = Store::default();
     let mut cfg = SimConfig::for_tests("pw");
     cfg.networks = vec![format!("vip-net={cidr}").parse().unwrap()];
-    let sys = seeds::seed_all(&mut store, &cfg);
+    let sys = seeds::seed_all(&mut store, &cfg).unwrap();
     Env {
         store,
         sys,
