@@ -48,6 +48,14 @@ pub fn apply(kind: &str, body: &mut Map<String, Value>, sys: &SystemRefs) {
                    "failed_checks": 2, "is_federated": false}),
         ),
         "networkprofile" => put_all(body, json!({"connection_mirror": false})),
+        "serviceenginegroup" => {
+            put(body, "cloud_ref", json!(sys.cloud));
+            put_all(
+                body,
+                json!({"max_se": 10, "min_scaleout_per_vs": 1, "max_scaleout_per_vs": 4,
+                       "ha_mode": "HA_MODE_SHARED", "algo": "PLACEMENT_ALGO_PACKED"}),
+            );
+        }
         "applicationprofile" => put_all(body, json!({"preserve_client_ip": false})),
         _ => {}
     }

@@ -112,7 +112,7 @@ pub const KINDS: &[Kind] = &[
         "serviceenginegroup",
         "ServiceEngineGroup",
         "Service engine group",
-        false,
+        true,
         true,
         true,
     ),

@@ -97,6 +97,9 @@ pub(super) fn prepare(
     } else {
         m.remove("tenant_ref");
     }
+    if kind.name == "virtualservice" {
+        inherit_from_parent(store, &mut m);
+    }
     defaults::apply(kind.name, &mut m, ctx.sys);
     let secret = if kind.name == "sslkeyandcertificate" {
         sslcert::complete(&mut m, key, existing)?
@@ -111,7 +114,7 @@ pub(super) fn prepare(
     } else {
         None
     };
-    validate(store, ctx, kind.name, &m)?;
+    validate(store, ctx, kind.name, &m, existing.map(|e| e.uuid.as_str()))?;
     let except = existing.map(|e| e.uuid.as_str());
     if store
         .duplicate_of(kind, &name, &tenant, cloud.as_deref(), except)
@@ -136,4 +139,54 @@ pub(super) fn prepare(
         body: m,
         secret,
     })
+}
+
+/// A virtual-hosting child without an SE group takes its parent's (the only one it may have).
+fn inherit_from_parent(store: &Store, m: &mut Map<String, Value>) {
+    if m.get("type").and_then(Value::as_str) != Some("VS_TYPE_VH_CHILD") || m.contains_key("se_group_ref") {
+        return;
+    }
+    let parent_group = m
+        .get("vh_parent_vs_ref")
+        .and_then(Value::as_str)
+        .and_then(refs::split_canonical)
+        .and_then(|(_, u)| store.get(u))
+        .and_then(|p| p.body.get("se_group_ref"))
+        .cloned();
+    if let Some(g) = parent_group {
+        m.insert("se_group_ref".into(), g);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::objects::test_env::env_with;
+
+    #[test]
+    fn duplicates_and_unknown_refs() {
+        let mut e = env_with("10.50.0.0/24");
+        e.create("pool", json!({"name": "p"})).unwrap();
+        let err = e.create("pool", json!({"name": "p"})).unwrap_err();
+        assert_eq!(err.status, 409);
+        assert_eq!(
+            err.message(),
+            "Pool with this Name, Tenant ref and Cloud ref already exists."
+        );
+        let err = e
+            .create(
+                "pool",
+                json!({"name": "q", "health_monitor_refs": ["/api/healthmonitor?name=nope"]}),
+            )
+            .unwrap_err();
+        assert_eq!(err.status, 400);
+        let err = e
+            .create(
+                "virtualservice",
+                json!({"name": "v", "services": [{"port": 1}], "vsvip_ref": "/api/pool?name=p"}),
+            )
+            .unwrap_err();
+        assert!(err.message().contains("expected a reference to vsvip"));
+    }
 }

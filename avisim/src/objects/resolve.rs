@@ -14,6 +14,7 @@ fn expected_kind(field: &str) -> Option<&'static str> {
         "vsvip_ref" => "vsvip",
         "pool_group_ref" | "pool_group_refs" => "poolgroup",
         "pool_refs" => "pool",
+        "vh_parent_vs_ref" => "virtualservice",
         "vs_datascript_set_ref" => "vsdatascriptset",
         "http_policy_set_ref" => "httppolicyset",
         "ssl_key_and_certificate_refs" => "sslkeyandcertificate",

@@ -4,6 +4,7 @@ mod httppolicyset;
 mod l4policyset;
 mod pool;
 mod poolgroup;
+mod vhost;
 mod virtualservice;
 mod vsdatascriptset;
 mod vsvip;
@@ -23,9 +24,10 @@ pub(super) fn validate(
     ctx: &WriteCtx<'_>,
     kind: &str,
     m: &Map<String, Value>,
+    own_uuid: Option<&str>,
 ) -> Result<(), ApiError> {
     match kind {
-        "virtualservice" => virtualservice::validate(store, ctx, m),
+        "virtualservice" => virtualservice::validate(store, ctx, m, own_uuid),
         "vsvip" => vsvip::validate(m),
         "pool" => pool::validate(m),
         "l4policyset" => l4policyset::validate(m),
