@@ -326,3 +326,30 @@ async fn upgrade_mode_refuses_writes_with_the_controller_text() {
     let (st, _) = s.call(Method::GET, "/api/pool", None).await;
     assert_eq!(st, 200);
 }
+
+#[tokio::test]
+async fn l4_rule_indexes_are_required_and_unique() {
+    let s = Sim::start(|_| {}).await;
+    s.create("pool", json!({"name": "p"})).await;
+    let rule = |index: Value| {
+        json!({"name": "r", "index": index,
+               "action": {"select_pool": {"action_type": "L4_RULE_ACTION_SELECT_POOL",
+                                          "pool_ref": "/api/pool?name=p"}}})
+    };
+    let set = |rules: Value| json!({"name": "l4", "l4_connection_policy": {"rules": rules}});
+    for (rules, text) in [
+        (
+            json!([rule(json!(0)), rule(json!(0))]),
+            "l4_connection_policy.rules[1].index: duplicate index 0",
+        ),
+        (
+            json!([rule(Value::Null)]),
+            "l4_connection_policy.rules[0].index: This field is required.",
+        ),
+    ] {
+        let got = s.error(Method::POST, "/api/l4policyset", Some(set(rules))).await;
+        assert_eq!(got, (400, text.to_string()));
+    }
+    s.create("l4policyset", set(json!([rule(json!(0)), rule(json!(1))])))
+        .await;
+}

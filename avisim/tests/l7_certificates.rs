@@ -4,25 +4,12 @@
 
 mod support;
 
-use rcgen::{CertificateParams, DnType, KeyPair};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::Sim;
-
-const RSA_A_PKCS8: &str = include_str!("fixtures/rsa-a.pkcs8.pem");
-const RSA_A_PKCS1: &str = include_str!("fixtures/rsa-a.pkcs1.pem");
-const RSA_A_ENCRYPTED: &str = include_str!("fixtures/rsa-a.encrypted.pem");
-const RSA_B_PKCS8: &str = include_str!("fixtures/rsa-b.pkcs8.pem");
-const EC_P256_SEC1: &str = include_str!("fixtures/ec-p256.sec1.pem");
-const EC_P256_PKCS8: &str = include_str!("fixtures/ec-p256.pkcs8.pem");
-const ED25519_PKCS8: &str = include_str!("fixtures/ed25519.pkcs8.pem");
-
-fn cert_for(key_pem: &str, host: &str) -> String {
-    let key = KeyPair::from_pem(key_pem).unwrap();
-    let mut params = CertificateParams::new(vec![host.to_string()]).unwrap();
-    params.distinguished_name.push(DnType::CommonName, host);
-    params.self_signed(&key).unwrap().pem()
-}
+use support::{
+    EC_P256_PKCS8, EC_P256_SEC1, ED25519_PKCS8, RSA_A_ENCRYPTED, RSA_A_PKCS1, RSA_A_PKCS8, RSA_B_PKCS8, Sim,
+    cert_for,
+};
 
 fn keycert(name: &str, cert: &str, key: Option<&str>) -> Value {
     let mut v = json!({"name": name, "type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",

@@ -4,19 +4,12 @@
 
 mod support;
 
-use rcgen::{CertificateParams, DnType, KeyPair};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::Sim;
-
-const RSA_A_PKCS8: &str = include_str!("fixtures/rsa-a.pkcs8.pem");
-const RSA_A_PKCS1: &str = include_str!("fixtures/rsa-a.pkcs1.pem");
+use support::{RSA_A_PKCS1, RSA_A_PKCS8, Sim};
 
 fn cert_for(host: &str) -> String {
-    let key = KeyPair::from_pem(RSA_A_PKCS8).unwrap();
-    let mut params = CertificateParams::new(vec![host.to_string()]).unwrap();
-    params.distinguished_name.push(DnType::CommonName, host);
-    params.self_signed(&key).unwrap().pem()
+    support::cert_for(RSA_A_PKCS8, host)
 }
 
 fn uuid(v: &Value) -> String {

@@ -5,8 +5,26 @@
 use std::sync::Arc;
 
 use avisim::{SimConfig, SimHandle};
+use rcgen::{CertificateParams, DnType, KeyPair};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+
+/// Test keys made once with openssl (`tests/fixtures`); certificates are made at test time.
+pub const RSA_A_PKCS8: &str = include_str!("../fixtures/rsa-a.pkcs8.pem");
+pub const RSA_A_PKCS1: &str = include_str!("../fixtures/rsa-a.pkcs1.pem");
+pub const RSA_A_ENCRYPTED: &str = include_str!("../fixtures/rsa-a.encrypted.pem");
+pub const RSA_B_PKCS8: &str = include_str!("../fixtures/rsa-b.pkcs8.pem");
+pub const EC_P256_SEC1: &str = include_str!("../fixtures/ec-p256.sec1.pem");
+pub const EC_P256_PKCS8: &str = include_str!("../fixtures/ec-p256.pkcs8.pem");
+pub const ED25519_PKCS8: &str = include_str!("../fixtures/ed25519.pkcs8.pem");
+
+/// A self-signed certificate for `host` on the key `key_pem` (PKCS#8), signed by rcgen.
+pub fn cert_for(key_pem: &str, host: &str) -> String {
+    let key = KeyPair::from_pem(key_pem).unwrap();
+    let mut params = CertificateParams::new(vec![host.to_string()]).unwrap();
+    params.distinguished_name.push(DnType::CommonName, host);
+    params.self_signed(&key).unwrap().pem()
+}
 
 pub struct Sim {
     pub sim: SimHandle,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::{as_port, one_of};
+use super::{as_port, one_of, unique_index};
 use crate::error::ApiError;
 use crate::objects::bad;
 
@@ -80,13 +80,7 @@ pub(super) fn validate(m: &Map<String, Value>) -> Result<(), ApiError> {
         if !names.insert(name) {
             return Err(bad(format!("{}: duplicate rule name \"{name}\"", at("name"))));
         }
-        let index = rule
-            .get("index")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| bad(format!("{}: This field is required.", at("index"))))?;
-        if !indexes.insert(index) {
-            return Err(bad(format!("{}: duplicate index {index}", at("index"))));
-        }
+        unique_index(rule, &at("index"), &mut indexes)?;
         if rule.get("enable").is_some_and(|e| !e.is_boolean()) {
             return Err(bad(format!("{}: must be true or false", at("enable"))));
         }

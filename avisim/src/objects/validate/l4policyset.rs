@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::as_port;
+use super::{as_port, unique_index};
 use crate::error::ApiError;
 use crate::objects::bad;
 
@@ -25,13 +25,7 @@ pub(super) fn validate(m: &Map<String, Value>) -> Result<(), ApiError> {
     let mut indexes = std::collections::HashSet::new();
     for (i, r) in rules.iter().enumerate() {
         let at = |f: &str| format!("l4_connection_policy.rules[{i}].{f}");
-        let idx = r
-            .get("index")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| bad(format!("{}: This field is required.", at("index"))))?;
-        if !indexes.insert(idx) {
-            return Err(bad(format!("{}: duplicate index {idx}", at("index"))));
-        }
+        unique_index(r, &at("index"), &mut indexes)?;
         if r.get("name").and_then(Value::as_str).is_none() {
             return Err(bad(format!("{}: This field is required.", at("name"))));
         }

@@ -9,6 +9,8 @@ mod virtualservice;
 mod vsdatascriptset;
 mod vsvip;
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::{WriteCtx, bad};
@@ -48,6 +50,18 @@ pub(super) fn array<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a [Val
         Some(Value::Array(a)) => Ok(a),
         Some(_) => Err(bad(format!("{key}: must be a list"))),
     }
+}
+
+/// A list entry's `index` (at `at`): present, and not one `seen` already holds.
+pub(super) fn unique_index(entry: &Value, at: &str, seen: &mut HashSet<u64>) -> Result<(), ApiError> {
+    let index = entry
+        .get("index")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| bad(format!("{at}: This field is required.")))?;
+    if !seen.insert(index) {
+        return Err(bad(format!("{at}: duplicate index {index}")));
+    }
+    Ok(())
 }
 
 /// An enum field: present, a string, and one of `choices`; returns the value.

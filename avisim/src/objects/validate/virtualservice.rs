@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::{array, as_port, one_of, vhost};
+use super::{array, as_port, one_of, unique_index, vhost};
 use crate::config::LicenseTier;
 use crate::error::ApiError;
 use crate::objects::{WriteCtx, bad};
@@ -119,13 +119,7 @@ pub(super) fn validate(
 fn indexed_refs(m: &Map<String, Value>, list: &str, ref_field: &str) -> Result<(), ApiError> {
     let mut indexes = HashSet::new();
     for (i, item) in array(m, list)?.iter().enumerate() {
-        let index = item
-            .get("index")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| bad(format!("{list}[{i}].index: This field is required.")))?;
-        if !indexes.insert(index) {
-            return Err(bad(format!("{list}[{i}].index: duplicate index {index}")));
-        }
+        unique_index(item, &format!("{list}[{i}].index"), &mut indexes)?;
         if item.get(ref_field).and_then(Value::as_str).is_none() {
             return Err(bad(format!("{list}[{i}].{ref_field}: This field is required.")));
         }
