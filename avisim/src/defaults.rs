@@ -1,5 +1,7 @@
 //! Server-filled defaults per type, taken from what the recorded controller (20.1.x) returns on
-//! create. Applied on create and on PUT (a PUT replaces the object, so omitted fields revert).
+//! create, and for types without a recording from the defaults of the Avi object schema
+//! (vmware/alb-sdk `swagger/*.json`). Applied on create and on PUT (a PUT replaces the object,
+//! so omitted fields revert).
 
 use serde_json::{Map, Value, json};
 
@@ -13,6 +15,9 @@ pub struct SystemRefs {
     pub analytics_profile: String,
     pub app_profile_http: String,
     pub net_profile_tcp_proxy: String,
+    /// What the recorded controller put on a virtual service with an SSL service and no
+    /// `ssl_profile_ref`.
+    pub ssl_profile_for_ssl_services: String,
 }
 
 fn put(m: &mut Map<String, Value>, key: &str, v: Value) {
@@ -33,6 +38,8 @@ pub fn apply(kind: &str, body: &mut Map<String, Value>, sys: &SystemRefs) {
         "vsvip" => vsvip(body, sys),
         "virtualservice" => virtualservice(body, sys),
         "poolgroup" => poolgroup(body, sys),
+        "httppolicyset" => httppolicyset(body),
+        "sslkeyandcertificate" => sslkeyandcertificate(body),
         "l4policyset" => put(body, "is_internal_policy", json!(false)),
         "tenant" => tenant(body),
         "healthmonitor" => put_all(
@@ -41,6 +48,14 @@ pub fn apply(kind: &str, body: &mut Map<String, Value>, sys: &SystemRefs) {
                    "failed_checks": 2, "is_federated": false}),
         ),
         "networkprofile" => put_all(body, json!({"connection_mirror": false})),
+        "serviceenginegroup" => {
+            put(body, "cloud_ref", json!(sys.cloud));
+            put_all(
+                body,
+                json!({"max_se": 10, "min_scaleout_per_vs": 1, "max_scaleout_per_vs": 4,
+                       "ha_mode": "HA_MODE_SHARED", "algo": "PLACEMENT_ALGO_PACKED"}),
+            );
+        }
         "applicationprofile" => put_all(body, json!({"preserve_client_ip": false})),
         _ => {}
     }
@@ -164,6 +179,13 @@ fn virtualservice(b: &mut Map<String, Value>, sys: &SystemRefs) {
             put(s, "enable_http2", json!(false));
         }
     }
+    let ssl_service = b
+        .get("services")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|s| s.get("enable_ssl") == Some(&json!(true))));
+    if ssl_service {
+        put(b, "ssl_profile_ref", json!(sys.ssl_profile_for_ssl_services));
+    }
 }
 
 fn poolgroup(b: &mut Map<String, Value>, sys: &SystemRefs) {
@@ -173,6 +195,55 @@ fn poolgroup(b: &mut Map<String, Value>, sys: &SystemRefs) {
         for m in members.iter_mut().filter_map(Value::as_object_mut) {
             put(m, "ratio", json!(1));
         }
+    }
+}
+
+/// Schema defaults: rule `enable`, match `match_case`, path `match_decoded_string`, redirect
+/// `keep_query` and `status_code`.
+fn httppolicyset(b: &mut Map<String, Value>) {
+    put(b, "is_internal_policy", json!(false));
+    let rules = b
+        .get_mut("http_request_policy")
+        .and_then(|p| p.get_mut("rules"))
+        .and_then(Value::as_array_mut);
+    for rule in rules.into_iter().flatten().filter_map(Value::as_object_mut) {
+        put(rule, "enable", json!(true));
+        if let Some(m) = rule.get_mut("match").and_then(Value::as_object_mut) {
+            if let Some(h) = m.get_mut("host_hdr").and_then(Value::as_object_mut) {
+                put(h, "match_case", json!("INSENSITIVE"));
+            }
+            if let Some(p) = m.get_mut("path").and_then(Value::as_object_mut) {
+                put_all(
+                    p,
+                    json!({"match_case": "INSENSITIVE", "match_decoded_string": true}),
+                );
+            }
+        }
+        if let Some(r) = rule.get_mut("redirect_action").and_then(Value::as_object_mut) {
+            put_all(
+                r,
+                json!({"keep_query": true, "status_code": "HTTP_REDIRECT_STATUS_CODE_302"}),
+            );
+        }
+    }
+}
+
+/// As in the recorded create answer (`type` is the schema's first value).
+fn sslkeyandcertificate(b: &mut Map<String, Value>) {
+    put_all(
+        b,
+        json!({
+            "type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE",
+            "status": "SSL_CERTIFICATE_FINISHED",
+            "format": "SSL_PEM",
+            "key_passphrase": "",
+            "certificate_base64": false,
+            "key_base64": false,
+            "enable_ocsp_stapling": false,
+        }),
+    );
+    if let Some(c) = b.get_mut("certificate").and_then(Value::as_object_mut) {
+        put(c, "days_until_expire", json!(365));
     }
 }
 

@@ -24,6 +24,8 @@ pub const VIP_CHANGE: &str = "If a new preferred IP is needed, please recreate t
 pub const VIP_ID_CHANGE: &str = "Changing an existing VIP's vip_id is not supported";
 pub const NO_FREE_IPS: &str = "No available free IPs";
 pub const RECORD_NOT_FOUND: &str = "record not found";
+/// AKO retries writes refused with this text (its `ConfigDisallowedDuringUpgradeError`).
+pub const UPGRADE_IN_PROGRESS: &str = "Configuration is disallowed during upgrade";
 
 impl ApiError {
     pub fn new(status: StatusCode, msg: impl Into<String>) -> Self {

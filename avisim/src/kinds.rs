@@ -6,7 +6,8 @@ pub struct Kind {
     pub name: &'static str,
     /// Model name used in "referred by" messages (`VirtualService vs1`).
     pub model: &'static str,
-    /// Django verbose name used in duplicate messages (`Virtual service with this Name, ...`).
+    /// Django verbose name used in duplicate messages (`Virtual service with this Name, ...`):
+    /// Django's default for the model's class name (`HTTPPolicySet` -> `Http policy set`).
     pub verbose: &'static str,
     /// Clients may create/update/delete objects of this type.
     pub writable: bool,
@@ -47,6 +48,30 @@ pub const KINDS: &[Kind] = &[
     k("pool", "Pool", "Pool", true, true, false),
     k("poolgroup", "PoolGroup", "Pool group", true, true, false),
     k("l4policyset", "L4PolicySet", "L4 policy set", true, false, false),
+    k(
+        "vsdatascriptset",
+        "VSDataScriptSet",
+        "Vs data script set",
+        true,
+        false,
+        false,
+    ),
+    k(
+        "httppolicyset",
+        "HTTPPolicySet",
+        "Http policy set",
+        true,
+        false,
+        false,
+    ),
+    k(
+        "sslkeyandcertificate",
+        "SSLKeyAndCertificate",
+        "Ssl key and certificate",
+        true,
+        false,
+        true,
+    ),
     k("tenant", "Tenant", "Tenant", true, false, true),
     k(
         "healthmonitor",
@@ -80,13 +105,14 @@ pub const KINDS: &[Kind] = &[
         false,
         true,
     ),
+    k("sslprofile", "SSLProfile", "Ssl profile", false, false, true),
     k("cloud", "Cloud", "Cloud", false, false, true),
     k("vrfcontext", "VrfContext", "Vrf context", false, true, true),
     k(
         "serviceenginegroup",
         "ServiceEngineGroup",
         "Service engine group",
-        false,
+        true,
         true,
         true,
     ),

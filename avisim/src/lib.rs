@@ -10,6 +10,7 @@ pub mod config;
 pub mod defaults;
 pub mod error;
 pub mod faults;
+pub mod keycert;
 pub mod kinds;
 pub mod objects;
 pub mod query;

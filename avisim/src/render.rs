@@ -7,6 +7,12 @@ use serde_json::{Map, Value, json};
 use crate::refs;
 use crate::store::{Record, Store};
 
+/// What reads show in place of a secret (a private key), as the recorded controller does.
+pub const SENSITIVE: &str = "<sensitive>";
+
+/// Certificate fields the recorded controller leaves out of create/update answers.
+const CERTIFICATE_READ_ONLY: &[&str] = &["certificate", "public_key", "text"];
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOpts<'a> {
     /// Append `#name` to `url` and refs.
@@ -44,6 +50,15 @@ pub fn render(store: &Store, rec: &Record, base: &str, opts: RenderOpts<'_>) -> 
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
         out.insert("server_count".into(), json!(n));
+    }
+    if rec.kind.name == "sslkeyandcertificate" {
+        if opts.read_view {
+            if rec.secret.is_some() {
+                out.insert("key".into(), json!(SENSITIVE));
+            }
+        } else if let Some(Value::Object(c)) = out.get_mut("certificate") {
+            c.retain(|k, _| !CERTIFICATE_READ_ONLY.contains(&k.as_str()));
+        }
     }
     if let Some(lm) = rec.last_modified {
         out.insert("_last_modified".into(), json!(lm.to_string()));

@@ -1,10 +1,12 @@
 //! Read-only system objects every controller has: admin tenant, Default-Cloud, global VRF,
-//! Default-Group, VIP networks with IPAM subnets, the System-* profiles and health monitors.
+//! Default-Group, VIP networks with IPAM subnets, the System-* profiles and health monitors,
+//! the System-Standard SSL profiles and System-Default-Cert.
 
 use serde_json::{Map, Value, json};
 
 use crate::config::SimConfig;
 use crate::defaults::SystemRefs;
+use crate::keycert::{self, KeyCertError};
 use crate::kinds;
 use crate::refs::canonical;
 use crate::store::{ADMIN_TENANT, Record, Store};
@@ -29,6 +31,19 @@ fn seed(
     cloud: Option<&str>,
     body: Value,
 ) -> String {
+    seed_keyed(store, kind, uuid, name, cloud, body, None)
+}
+
+/// [`seed`] for an object holding a private key.
+fn seed_keyed(
+    store: &mut Store,
+    kind: &str,
+    uuid: Option<&str>,
+    name: &str,
+    cloud: Option<&str>,
+    body: Value,
+    secret: Option<String>,
+) -> String {
     let Some(k) = kinds::kind(kind) else {
         return String::new();
     };
@@ -44,12 +59,21 @@ fn seed(
         rec.cloud = Some(c.to_string());
     }
     rec.readonly = true;
+    rec.secret = secret;
     rec.last_modified = (kind != "tenant").then(|| store.next_last_modified());
     store.insert(rec);
     canonical(kind, &uuid)
 }
 
-pub fn seed_all(store: &mut Store, cfg: &SimConfig) -> SystemRefs {
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("generating System-Default-Cert: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("describing System-Default-Cert: {0}")]
+    Describe(#[from] KeyCertError),
+}
+
+pub fn seed_all(store: &mut Store, cfg: &SimConfig) -> Result<SystemRefs, SeedError> {
     seed(
         store,
         "tenant",
@@ -156,6 +180,44 @@ pub fn seed_all(store: &mut Store, cfg: &SimConfig) -> SystemRefs {
         None,
         json!({"type": "APPLICATION_PROFILE_TYPE_L4", "preserve_client_ip": false}),
     );
+    // System-Secure-HTTP is an HTTP profile that also redirects HTTP to HTTPS and sets HSTS.
+    seed(
+        store,
+        "applicationprofile",
+        None,
+        "System-Secure-HTTP",
+        None,
+        json!({"type": "APPLICATION_PROFILE_TYPE_HTTP", "preserve_client_ip": false,
+               "http_profile": {"http_to_https": true, "hsts_enabled": true,
+                                "secure_cookie_enabled": true}}),
+    );
+    let mut ssl_profile_for_ssl_services = String::new();
+    for (name, versions) in [
+        (
+            "System-Standard",
+            &["SSL_VERSION_TLS1_1", "SSL_VERSION_TLS1_2", "SSL_VERSION_TLS1_3"][..],
+        ),
+        (
+            "System-Standard-PFS",
+            &["SSL_VERSION_TLS1_1", "SSL_VERSION_TLS1_2", "SSL_VERSION_TLS1_3"][..],
+        ),
+    ] {
+        let accepted: Vec<Value> = versions.iter().map(|v| json!({"type": v})).collect();
+        let r = seed(
+            store,
+            "sslprofile",
+            None,
+            name,
+            None,
+            json!({"type": "SSL_PROFILE_TYPE_APPLICATION", "accepted_versions": accepted,
+                   "prefer_client_cipher_ordering": false, "send_close_notify": true,
+                   "enable_ssl_session_reuse": true, "ssl_session_timeout": 86400}),
+        );
+        if name == "System-Standard-PFS" {
+            ssl_profile_for_ssl_services = r;
+        }
+    }
+    seed_default_cert(store)?;
     let mut tcp_proxy = String::new();
     for (name, ty) in [
         ("System-TCP-Proxy", "PROTOCOL_TYPE_TCP_PROXY"),
@@ -191,7 +253,7 @@ pub fn seed_all(store: &mut Store, cfg: &SimConfig) -> SystemRefs {
                    "successful_checks": 2, "failed_checks": 2, "is_federated": false}),
         );
     }
-    SystemRefs {
+    Ok(SystemRefs {
         cloud,
         cloud_type: "CLOUD_NONE".into(),
         vrf_global,
@@ -199,7 +261,27 @@ pub fn seed_all(store: &mut Store, cfg: &SimConfig) -> SystemRefs {
         analytics_profile,
         app_profile_http,
         net_profile_tcp_proxy: tcp_proxy,
-    }
+        ssl_profile_for_ssl_services,
+    })
+}
+
+/// System-Default-Cert: a real self-signed certificate generated at start, described and
+/// keyed like any uploaded one.
+fn seed_default_cert(store: &mut Store) -> Result<(), SeedError> {
+    let name = "System-Default-Cert";
+    let (cert, key) = keycert::generate_self_signed(name)?;
+    let described = keycert::inspect(&cert, Some(&key), std::time::SystemTime::now())?;
+    let mut body = json!({
+        "type": "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE", "status": "SSL_CERTIFICATE_FINISHED",
+        "format": "SSL_PEM", "key_passphrase": "", "certificate_base64": false,
+        "key_base64": false, "enable_ocsp_stapling": false,
+        "key_params": described.key_params,
+    });
+    let mut certificate = described.certificate;
+    certificate.insert("days_until_expire".into(), json!(365));
+    body["certificate"] = Value::Object(certificate);
+    seed_keyed(store, "sslkeyandcertificate", None, name, None, body, Some(key));
+    Ok(())
 }
 
 /// The `systemconfiguration` singleton (shape as recorded, minus refs to objects we lack).
@@ -241,7 +323,7 @@ mod tests {
     fn seeds_are_findable_and_read_only() {
         let mut s = Store::default();
         let cfg = SimConfig::for_tests("pw");
-        let sys = seed_all(&mut s, &cfg);
+        let sys = seed_all(&mut s, &cfg).unwrap();
         let admin = TenantScope::One(ADMIN_TENANT.into());
         for (kind, name) in [
             ("cloud", "Default-Cloud"),
@@ -253,6 +335,11 @@ mod tests {
             ("networkprofile", "System-SCTP-Proxy"),
             ("healthmonitor", "System-SCTP"),
             ("tenant", "admin"),
+            ("applicationprofile", "System-HTTP"),
+            ("applicationprofile", "System-Secure-HTTP"),
+            ("sslprofile", "System-Standard"),
+            ("sslprofile", "System-Standard-PFS"),
+            ("sslkeyandcertificate", "System-Default-Cert"),
         ] {
             let found = s.by_name(kind, name, &admin);
             assert_eq!(found.len(), 1, "{kind} {name}");
@@ -260,5 +347,13 @@ mod tests {
         }
         assert!(sys.cloud.starts_with("/api/cloud/cloud-"));
         assert!(!sys.net_profile_tcp_proxy.is_empty());
+        assert!(sys.ssl_profile_for_ssl_services.starts_with("/api/sslprofile/"));
+        let cert = s.by_name("sslkeyandcertificate", "System-Default-Cert", &admin)[0];
+        assert_eq!(cert.tenant, ADMIN_TENANT);
+        assert_eq!(cert.body["type"], "SSL_CERTIFICATE_TYPE_VIRTUALSERVICE");
+        assert!(cert.secret.as_deref().unwrap().contains("PRIVATE KEY"));
+        assert!(!cert.body.contains_key("key"));
+        let pem = cert.body["certificate"]["certificate"].as_str().unwrap();
+        keycert::inspect(pem, cert.secret.as_deref(), std::time::SystemTime::now()).unwrap();
     }
 }

@@ -26,6 +26,9 @@ pub struct Record {
     /// Fields shown on reads but not in create/update answers (runtime state).
     pub runtime: Map<String, Value>,
     pub last_modified: Option<u64>,
+    /// A private key (SSLKeyAndCertificate `key`): kept out of `body` so no read, filter or
+    /// dump can return it.
+    pub secret: Option<String>,
     seq: u64,
     pub readonly: bool,
 }
@@ -41,6 +44,7 @@ impl Record {
             body: Map::new(),
             runtime: Map::new(),
             last_modified: None,
+            secret: None,
             seq: 0,
             readonly: false,
         }

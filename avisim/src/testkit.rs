@@ -159,32 +159,55 @@ fn diff_into(rec: &Value, live: &Value, path: &str, out: &mut Vec<String>) {
     }
 }
 
+/// A `Set-Cookie` value's name and its attributes as (lowercase name, value) pairs.
+fn parse_cookie(c: &str) -> Option<(String, Vec<(String, &str)>)> {
+    let mut parts = c.split(';');
+    let (name, _) = parts.next()?.split_once('=')?;
+    let attrs = parts
+        .map(|a| {
+            let (k, v) = a.split_once('=').unwrap_or((a, ""));
+            (k.trim().to_ascii_lowercase(), v)
+        })
+        .collect();
+    Some((name.trim().to_string(), attrs))
+}
+
 /// `name -> attribute names (lowercase, sorted) and Max-Age` of `Set-Cookie` values.
 pub fn cookie_shapes<'a>(
     set_cookies: impl IntoIterator<Item = &'a str>,
 ) -> BTreeMap<String, (Vec<String>, Option<String>)> {
     let mut out = BTreeMap::new();
-    for c in set_cookies {
-        let mut parts = c.split(';');
-        let Some(name) = parts
-            .next()
-            .and_then(|nv| nv.split_once('='))
-            .map(|(n, _)| n.trim().to_string())
-        else {
-            continue;
-        };
-        let mut attrs = vec![];
-        let mut max_age = None;
-        for a in parts {
-            let (k, v) = a.split_once('=').unwrap_or((a, ""));
-            let k = k.trim().to_ascii_lowercase();
-            if k == "max-age" {
-                max_age = Some(v.trim().to_string());
-            }
-            attrs.push(k);
+    for (name, attrs) in set_cookies.into_iter().filter_map(parse_cookie) {
+        let max_age = attrs
+            .iter()
+            .find(|(k, _)| k == "max-age")
+            .map(|(_, v)| v.trim().to_string());
+        let mut names: Vec<String> = attrs.into_iter().map(|(k, _)| k).collect();
+        names.sort();
+        out.insert(name, (names, max_age));
+    }
+    out
+}
+
+/// `name -> format of its expires value`, digits as `9` and letters as `a`
+/// (`Wed, 22-Jul-2020 07:51:35 GMT` -> `aaa, 99-aaa-9999 99:99:99 aaa`), to compare the date
+/// format of live cookies with recorded ones whose values differ.
+pub fn cookie_expires_formats<'a>(
+    set_cookies: impl IntoIterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, attrs) in set_cookies.into_iter().filter_map(parse_cookie) {
+        if let Some((_, v)) = attrs.iter().find(|(k, _)| k == "expires") {
+            let mask = v
+                .chars()
+                .map(|ch| match ch {
+                    '0'..='9' => '9',
+                    c if c.is_ascii_alphabetic() => 'a',
+                    c => c,
+                })
+                .collect();
+            out.insert(name, mask);
         }
-        attrs.sort();
-        out.insert(name, (attrs, max_age));
     }
     out
 }
@@ -216,5 +239,15 @@ mod tests {
         let (attrs, max_age) = &s["sessionid"];
         assert_eq!(attrs, &["expires", "httponly", "max-age", "path", "secure"]);
         assert_eq!(max_age.as_deref(), Some("86400"));
+    }
+
+    #[test]
+    fn cookie_expires_format_masks_digits_and_letters() {
+        let f = cookie_expires_formats([
+            "sessionid=x; expires=Wed, 22-Jul-2020 07:51:35 GMT; HttpOnly",
+            "csrftoken=y; Path=/",
+        ]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f["sessionid"], "aaa, 99-aaa-9999 99:99:99 aaa");
     }
 }

@@ -1,64 +1,46 @@
 //! Date formats the recorded controller uses: the Django cookie `expires` form
 //! (`Wed, 22-Jul-2020 07:51:35 GMT`) and the HTTP `Date` header form.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
-struct Civil {
-    year: i64,
-    month: usize,
-    day: u32,
-    weekday: usize,
-    hh: u64,
-    mm: u64,
-    ss: u64,
-}
+const COOKIE_EXPIRES: &[BorrowedFormatItem<'_>] =
+    format_description!("[weekday repr:short], [day]-[month repr:short]-[year] [hour]:[minute]:[second] GMT");
+const IMF_FIXDATE: &[BorrowedFormatItem<'_>] =
+    format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
 
-fn civil(t: SystemTime) -> Civil {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-from-civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as usize;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    Civil {
-        year,
-        month: month - 1,
-        day,
-        weekday: (days.rem_euclid(7)) as usize,
-        hh: rem / 3600,
-        mm: (rem % 3600) / 60,
-        ss: rem % 60,
-    }
+const CERTIFICATE_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+const OPENSSL_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT");
+
+fn format(t: SystemTime, how: &[BorrowedFormatItem<'_>]) -> String {
+    // Formatting a complete UTC date-time with these items cannot fail.
+    OffsetDateTime::from(t).format(how).unwrap_or_default()
 }
 
 /// `Wed, 22-Jul-2020 07:51:35 GMT`, as in the recorded `Set-Cookie` headers.
 pub fn cookie_expires(t: SystemTime) -> String {
-    let c = civil(t);
-    format!(
-        "{}, {:02}-{}-{} {:02}:{:02}:{:02} GMT",
-        DAYS[c.weekday], c.day, MONTHS[c.month], c.year, c.hh, c.mm, c.ss
-    )
+    format(t, COOKIE_EXPIRES)
 }
 
 /// `Tue, 21 Jul 2020 07:51:36 GMT` (RFC 7231 IMF-fixdate).
 pub fn http_date(t: SystemTime) -> String {
-    let c = civil(t);
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
-        DAYS[c.weekday], c.day, MONTHS[c.month], c.year, c.hh, c.mm, c.ss
-    )
+    format(t, IMF_FIXDATE)
+}
+
+/// `2017-06-11 04:44:28`: a certificate's `not_before`/`not_after` as the recorded controller
+/// shows them.
+pub fn certificate_time(t: OffsetDateTime) -> String {
+    t.format(CERTIFICATE_TIME).unwrap_or_default()
+}
+
+/// `Jun  9 04:44:28 2027 GMT`, as in OpenSSL's certificate text.
+pub fn openssl_time(t: OffsetDateTime) -> String {
+    t.format(OPENSSL_TIME).unwrap_or_default()
 }
 
 /// Microseconds since the epoch: the unit of Avi's `_last_modified`.
@@ -71,6 +53,8 @@ pub fn now_micros() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -81,5 +65,25 @@ mod tests {
         assert_eq!(http_date(t), "Wed, 22 Jul 2020 07:51:35 GMT");
         let t = UNIX_EPOCH + Duration::from_secs(1_626_767_495);
         assert_eq!(cookie_expires(t), "Tue, 20-Jul-2021 07:51:35 GMT");
+    }
+
+    #[test]
+    fn single_digit_fields_are_zero_padded() {
+        // 2021-01-03T04:05:06Z: the day is padded as in the recording.
+        let t = UNIX_EPOCH + Duration::from_secs(1_609_646_706);
+        assert_eq!(cookie_expires(t), "Sun, 03-Jan-2021 04:05:06 GMT");
+        assert_eq!(http_date(t), "Sun, 03 Jan 2021 04:05:06 GMT");
+        assert_eq!(cookie_expires(UNIX_EPOCH), "Thu, 01-Jan-1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn certificate_times_match_recording() {
+        // The recorded certificate's validity: 2017-06-11 04:44:28 .. 2027-06-09 04:44:28.
+        let nb = OffsetDateTime::from_unix_timestamp(1_497_156_268).unwrap();
+        let na = OffsetDateTime::from_unix_timestamp(1_812_516_268).unwrap();
+        assert_eq!(certificate_time(nb), "2017-06-11 04:44:28");
+        assert_eq!(certificate_time(na), "2027-06-09 04:44:28");
+        assert_eq!(openssl_time(nb), "Jun 11 04:44:28 2017 GMT");
+        assert_eq!(openssl_time(na), "Jun  9 04:44:28 2027 GMT");
     }
 }

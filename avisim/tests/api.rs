@@ -1,92 +1,10 @@
 //! avisim over raw HTTPS: the protocol rules a client can trip over.
 
-use std::sync::Arc;
+mod support;
 
-use avisim::{SimConfig, SimHandle};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{Value, json};
-
-struct Sim {
-    sim: SimHandle,
-    http: reqwest::Client,
-    csrf: String,
-    cookie: String,
-}
-
-fn http_client(ca_pem: &str) -> reqwest::Client {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for c in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(cfg)
-        .build()
-        .unwrap()
-}
-
-impl Sim {
-    async fn start(f: impl FnOnce(&mut SimConfig)) -> Self {
-        let mut cfg = SimConfig::for_tests("pw");
-        f(&mut cfg);
-        let sim = avisim::spawn(cfg).await.unwrap();
-        let http = http_client(sim.ca_pem().unwrap());
-        let r = http
-            .post(format!("{}/login", sim.base_url()))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body("username=admin&password=pw")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let mut csrf = String::new();
-        let mut parts = vec![];
-        for v in r.headers().get_all("set-cookie") {
-            let nv = v.to_str().unwrap().split(';').next().unwrap().to_string();
-            if let Some(t) = nv.strip_prefix("csrftoken=") {
-                csrf = t.to_string();
-            }
-            parts.push(nv);
-        }
-        Self {
-            cookie: parts.join("; "),
-            sim,
-            http,
-            csrf,
-        }
-    }
-
-    fn url(&self, p: &str) -> String {
-        format!("{}{p}", self.sim.base_url())
-    }
-
-    fn req(&self, m: Method, p: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(m, self.url(p))
-            .header("Cookie", &self.cookie)
-            .header("X-CSRFToken", &self.csrf)
-            .header("Referer", self.sim.base_url())
-            .header("X-Avi-Version", "22.1.3")
-            .header("Content-Type", "application/json")
-    }
-
-    async fn call(&self, m: Method, p: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut rb = self.req(m, p);
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().await.unwrap();
-        let s = r.status();
-        let t = r.text().await.unwrap();
-        (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
-    }
-}
+use support::Sim;
 
 #[tokio::test]
 async fn csrf_version_and_referer_are_enforced() {
@@ -390,4 +308,48 @@ async fn vsvip_preferred_ip_and_release() {
         .call(Method::POST, "/api/vsvip", Some(vip("b", Some("10.70.0.5"))))
         .await;
     assert_eq!(st, 201);
+}
+
+#[tokio::test]
+async fn upgrade_mode_refuses_writes_with_the_controller_text() {
+    let s = Sim::start(|_| {}).await;
+    s.sim.apply_faults(&avisim::FaultPatch {
+        upgrade_mode: Some(true),
+        ..Default::default()
+    });
+    let (st, v) = s
+        .call(Method::POST, "/api/pool", Some(json!({"name": "p"})))
+        .await;
+    assert_eq!(st, 403);
+    // AKO retries on this text (its ConfigDisallowedDuringUpgradeError).
+    assert_eq!(v["error"], "Configuration is disallowed during upgrade");
+    let (st, _) = s.call(Method::GET, "/api/pool", None).await;
+    assert_eq!(st, 200);
+}
+
+#[tokio::test]
+async fn l4_rule_indexes_are_required_and_unique() {
+    let s = Sim::start(|_| {}).await;
+    s.create("pool", json!({"name": "p"})).await;
+    let rule = |index: Value| {
+        json!({"name": "r", "index": index,
+               "action": {"select_pool": {"action_type": "L4_RULE_ACTION_SELECT_POOL",
+                                          "pool_ref": "/api/pool?name=p"}}})
+    };
+    let set = |rules: Value| json!({"name": "l4", "l4_connection_policy": {"rules": rules}});
+    for (rules, text) in [
+        (
+            json!([rule(json!(0)), rule(json!(0))]),
+            "l4_connection_policy.rules[1].index: duplicate index 0",
+        ),
+        (
+            json!([rule(Value::Null)]),
+            "l4_connection_policy.rules[0].index: This field is required.",
+        ),
+    ] {
+        let got = s.error(Method::POST, "/api/l4policyset", Some(set(rules))).await;
+        assert_eq!(got, (400, text.to_string()));
+    }
+    s.create("l4policyset", set(json!([rule(json!(0)), rule(json!(1))])))
+        .await;
 }

@@ -1,7 +1,8 @@
 //! Replays the recorded controller traffic (shared/reference/avi-api/cassettes) against avisim
-//! over HTTPS and compares, per interaction: status code, Set-Cookie names/attributes/Max-Age,
-//! the headers the recording shows (Content-Type, Location, AVI_API_VERSION), and the body's
-//! shape (every recorded key present with the same JSON type; values are random per run).
+//! over HTTPS and compares, per interaction: status code, Set-Cookie names/attributes/Max-Age
+//! and `expires` date format, the headers the recording shows (Content-Type, Location,
+//! AVI_API_VERSION), and the body's shape (every recorded key present with the same JSON type;
+//! values are random per run).
 //!
 //! Recorded session ids, CSRF tokens and object uuids are mapped to the live ones as they
 //! appear, so the same request sequence drives avisim through the same states.
@@ -9,17 +10,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use avisim::testkit::{self, Cassette, Interaction, cookie_shapes, shape_diff};
+use avisim::testkit::{self, Cassette, Interaction, cookie_expires_formats, cookie_shapes, shape_diff};
 use avisim::{SimConfig, TlsSource};
 use base64::Engine;
 use serde_json::Value;
 
-/// Cassettes exercising objects avisim does not model (SSL certificates, user accounts and a
-/// password change); everything else is replayed.
-const UNSUPPORTED: &[(&str, &str)] = &[
-    ("test_ssl_vs", "sslkeyandcertificate is not modelled"),
-    ("test_user_login", "useraccount (password change) is not modelled"),
-];
+/// Cassettes exercising objects avisim does not model (user accounts and a password change);
+/// everything else is replayed.
+const UNSUPPORTED: &[(&str, &str)] = &[("test_user_login", "useraccount (password change) is not modelled")];
 
 fn http_client(ca_pem: &str) -> reqwest::Client {
     use rustls_pki_types::CertificateDer;
@@ -189,6 +187,13 @@ impl Replayer {
         let got_cookies = cookie_shapes(live_cookies.iter().map(String::as_str));
         if rec_cookies != got_cookies {
             bad.push(format!("Set-Cookie {got_cookies:?}, recorded {rec_cookies:?}"));
+        }
+        let rec_expires = cookie_expires_formats(want.header_values("Set-Cookie"));
+        let got_expires = cookie_expires_formats(live_cookies.iter().map(String::as_str));
+        if rec_expires != got_expires {
+            bad.push(format!(
+                "Set-Cookie expires formats {got_expires:?}, recorded {rec_expires:?}"
+            ));
         }
         for h in ["Content-Type", "Location", "AVI_API_VERSION"] {
             let rec = want.header_values(h);

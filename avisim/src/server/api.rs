@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::respond;
 use crate::auth::{self, Auth};
-use crate::error::{ApiError, RECORD_NOT_FOUND};
+use crate::error::{ApiError, RECORD_NOT_FOUND, UPGRADE_IN_PROGRESS};
 use crate::faults::Injected;
 use crate::kinds::{self, Kind};
 use crate::objects::{self, WriteCtx};
@@ -266,9 +266,7 @@ fn api(st: &AppState, parts: &Parts, path: &str, query: &str, bytes: &[u8]) -> R
     let m = &parts.method;
     let segs: Vec<&str> = path.split('/').skip(2).collect();
     if auth::is_unsafe(m) && st.faults.upgrade_mode() {
-        return Err(ApiError::forbidden(
-            "Controller upgrade is in progress; configuration changes are not allowed",
-        ));
+        return Err(ApiError::forbidden(UPGRADE_IN_PROGRESS));
     }
     let base = base_url(st, &parts.headers);
     match segs.as_slice() {

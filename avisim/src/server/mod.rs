@@ -35,6 +35,8 @@ pub enum SimError {
     Tls(#[from] tls::TlsError),
     #[error("io: {0}")]
     Io(#[from] io::Error),
+    #[error(transparent)]
+    Seed(#[from] seeds::SeedError),
 }
 
 pub struct AppState {
@@ -51,9 +53,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(cfg: SimConfig) -> Self {
+    pub fn new(cfg: SimConfig) -> Result<Self, SimError> {
         let mut store = Store::default();
-        let sys = seeds::seed_all(&mut store, &cfg);
+        let sys = seeds::seed_all(&mut store, &cfg)?;
         let mut sysconfig = seeds::system_configuration(&cfg);
         if let Some(m) = sysconfig.as_object_mut() {
             m.insert(
@@ -61,7 +63,7 @@ impl AppState {
                 Value::String(store.next_last_modified().to_string()),
             );
         }
-        Self {
+        Ok(Self {
             secure: !matches!(cfg.tls, TlsSource::Plain),
             sessions: Sessions::new(cfg.session_idle_timeout),
             faults: Faults::new(cfg.faults.clone()),
@@ -72,7 +74,7 @@ impl AppState {
             sys,
             started: SystemTime::now(),
             cfg,
-        }
+        })
     }
 
     pub fn store_read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
@@ -214,7 +216,7 @@ pub async fn spawn(cfg: SimConfig) -> Result<SimHandle, SimError> {
     };
     let scheme = if tls_cfg.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}");
-    let state = Arc::new(AppState::new(cfg));
+    let state = Arc::new(AppState::new(cfg)?);
     let app = router(state.clone());
     let handle = axum_server::Handle::new();
     // TCP_NODELAY, the default of production servers (nginx's tcp_nodelay, Go's net/http):
