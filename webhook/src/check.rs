@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use avigw_shared::api::{Gateway, GatewayClass};
 use serde_json::Value;
 
-use crate::policy::{self, Kind, Operation, PolicyConfig, Subject};
+use avigw_shared::rules::RuleKind as Kind;
+
+use crate::policy::{self, Operation, PolicyConfig, Subject};
 use crate::view::StaticView;
 
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 //! - [`serve`]: the whole process as one call; [`metrics`], [`server`], [`check`].
 
 pub mod check;
+mod defaults;
 pub mod metrics;
 pub mod policy;
 pub mod registration;
