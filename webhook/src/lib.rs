@@ -9,6 +9,7 @@
 
 pub mod check;
 mod defaults;
+pub mod installed;
 pub mod metrics;
 pub mod policy;
 pub mod registration;
