@@ -59,7 +59,7 @@ use std::collections::BTreeMap;
 
 pub use context::{Context, ControllerFacts};
 pub use keys::{Key, ObjKey};
-pub use manifest::{ManifestError, Manifests, parse_manifests};
+pub use manifest::{Document, Documents, ManifestError, Manifests, documents, parse_manifests};
 pub use plan::{KeyPlan, Ownership, Problem};
 pub use proto::Proto;
 pub use snapshot::{Affected, Object, ObjectKind, Snapshot};
