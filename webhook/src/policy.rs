@@ -110,6 +110,8 @@ impl<T> Owned<T> {
 }
 
 /// The request's objects decoded into the types the rules take.
+// One per request, on the stack: boxing would only add an allocation on the hot path.
+#[allow(clippy::large_enum_variant)]
 enum Decoded {
     GatewayClass(Owned<GatewayClass>),
     Gateway(Owned<Gateway>),
