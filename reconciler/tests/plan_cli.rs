@@ -371,3 +371,38 @@ fn help_documents_the_defaults() {
     );
     assert!(out.contains("\"plan\""), "{out}");
 }
+
+/// List kinds with items, without items, `List` and an empty list: read as `avigw-webhook
+/// check` reads them.
+#[test]
+fn list_kinds_with_and_without_items() {
+    let text = "apiVersion: v1\nkind: ServiceList\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {type: LoadBalancer, ports: [{port: 80}]}}\n---\n\
+apiVersion: v1\nkind: List\nitems:\n- {apiVersion: ako.vmware.com/v1alpha1, kind: AviInfraSetting, metadata: {name: x}, spec: {network: {vipNetworks: [{networkName: n, cidr: 10.0.0.0/24}]}}}\n---\n\
+apiVersion: v1\nkind: ServiceList\n---\n\
+apiVersion: v1\nkind: List\nitems: []\n";
+    let path = tmp("lists.yaml", text);
+    let o = plan(&[
+        "--cluster-name",
+        "demo",
+        "-o",
+        "json",
+        "-f",
+        path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "note: {}: document 3: ServiceList with no items: nothing to read\n",
+            path.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("ignored"), "{err}");
+    let v = json(&o);
+    assert_eq!(
+        key(&v, "Service default/a")["avi"]["pools"][0]["name"],
+        "demo--default-a-TCP-80"
+    );
+    assert_eq!(v["aviInfraSettings"]["x"]["status"], "Accepted");
+}

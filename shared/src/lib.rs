@@ -1,4 +1,5 @@
-//! avigw-shared: the pure core both avigw processes use. No I/O lives here.
+//! avigw-shared: the pure core both avigw processes use. No I/O lives here, except
+//! [`input`], the command-line tools' reading of `-f` paths, built only with the `cli` feature.
 //!
 //! - [`api`]: the Kubernetes types avigw serves (GatewayClass, Gateway, AviInfraSetting).
 //! - [`crd`]: CRD manifests generated from those types.
@@ -12,6 +13,8 @@ pub mod api;
 pub mod avi;
 pub mod config;
 pub mod crd;
+#[cfg(feature = "cli")]
+pub mod input;
 pub mod naming;
 pub mod rules;
 pub mod translate;

@@ -3,8 +3,8 @@ mod common;
 
 use avigw_shared::api::{AviInfraSetting, Gateway, GatewayClass};
 use avigw_shared::rules::{
-    ClassState, GatewayContext, RuleCode, ServiceContext, default_gateway, gateway_ref_of, is_our_class,
-    validate_gateway, validate_gateway_class, validate_infra_setting, validate_service,
+    ClassState, GatewayContext, RuleCode, ServiceContext, default_gateway, gateway_ref_of, validate_gateway,
+    validate_gateway_class, validate_infra_setting, validate_service,
 };
 use common::fixture_docs;
 use k8s_openapi::api::core::v1::Service;
@@ -38,11 +38,7 @@ fn load(file: &str) -> Seed {
 }
 
 fn class_state(classes: &[GatewayClass], name: &str) -> ClassState {
-    match classes.iter().find(|c| c.metadata.name.as_deref() == Some(name)) {
-        Some(c) if is_our_class(c) => ClassState::Ours,
-        Some(_) => ClassState::Foreign,
-        None => ClassState::Missing,
-    }
+    ClassState::of(classes.iter().find(|c| c.metadata.name.as_deref() == Some(name)))
 }
 
 #[test]

@@ -1,113 +1,61 @@
 //! `avigw-webhook check`: the admission rules offline, over manifest files. The other objects in
 //! the files are the context (GatewayClasses, Gateways), as the reflectors are in the cluster.
+//! Files are read and split into objects as `avigw-reconciler plan` reads them.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use avigw_shared::api::{Gateway, GatewayClass};
-use serde_json::Value;
+use avigw_shared::input::{InputError, read_inputs};
+use avigw_shared::rules::{RuleKind, default_gateway};
+use avigw_shared::translate::{Document, ManifestError, documents};
 
-use crate::policy::{self, Kind, Operation, PolicyConfig, Subject};
+use crate::policy::{self, Operation, PolicyConfig, Subject};
 use crate::view::StaticView;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("{path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: document {index}: not valid YAML: {reason}")]
-    Yaml {
-        path: PathBuf,
-        index: usize,
-        reason: String,
+    #[error("{}: {}", .0.path.display(), .0.source)]
+    Read(#[from] InputError),
+    #[error("{source_name}: {error}")]
+    Manifest {
+        source_name: String,
+        error: ManifestError,
     },
 }
 
-/// One manifest document with where it came from.
+/// One manifest document with where it came from (`<file>#<document number>`).
 pub struct Doc {
     pub source: String,
-    pub value: Value,
+    pub document: Document,
 }
 
-/// Reads every `.yaml`/`.yml`/`.json` file under the given paths (directories recursively, in
-/// name order), splitting multi-document YAML and `List` kinds.
-pub fn read_docs(paths: &[PathBuf]) -> Result<Vec<Doc>, CheckError> {
-    let mut files = Vec::new();
-    for p in paths {
-        collect(p, &mut files)?;
-    }
-    let mut docs = Vec::new();
-    for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|source| CheckError::Read {
-            path: f.clone(),
-            source,
+/// What the paths hold, and a note per directory or list that held nothing.
+pub struct Docs {
+    pub docs: Vec<Doc>,
+    pub notes: Vec<String>,
+}
+
+/// Reads every manifest under the given paths (see [`avigw_shared::input`]) into documents.
+pub fn read_docs(paths: &[PathBuf]) -> Result<Docs, CheckError> {
+    let read = read_inputs(paths)?;
+    let mut out = Docs {
+        docs: Vec::new(),
+        notes: read.notes,
+    };
+    for input in read.inputs {
+        let parsed = documents(&input.text).map_err(|error| CheckError::Manifest {
+            source_name: input.name.clone(),
+            error,
         })?;
-        for (index, de) in serde_yaml::Deserializer::from_str(&text).enumerate() {
-            let v: Value = serde::Deserialize::deserialize(de).map_err(|e| CheckError::Yaml {
-                path: f.clone(),
-                index: index + 1,
-                reason: e.to_string(),
-            })?;
-            let source = format!("{}#{}", f.display(), index + 1);
-            push_doc(v, &source, &mut docs);
-        }
+        out.notes
+            .extend(parsed.notes.iter().map(|n| format!("{}: {n}", input.name)));
+        out.docs.extend(parsed.documents.into_iter().map(|document| Doc {
+            source: format!("{}#{}", input.name, document.doc),
+            document,
+        }));
     }
-    Ok(docs)
-}
-
-fn push_doc(v: Value, source: &str, docs: &mut Vec<Doc>) {
-    match v {
-        Value::Null => {}
-        Value::Object(ref m)
-            if m.get("kind")
-                .and_then(Value::as_str)
-                .is_some_and(|k| k.ends_with("List")) =>
-        {
-            for item in m.get("items").and_then(Value::as_array).into_iter().flatten() {
-                push_doc(item.clone(), source, docs);
-            }
-        }
-        v => docs.push(Doc {
-            source: source.to_owned(),
-            value: v,
-        }),
-    }
-}
-
-fn collect(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), CheckError> {
-    let meta = std::fs::metadata(p).map_err(|source| CheckError::Read {
-        path: p.into(),
-        source,
-    })?;
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-            .map_err(|source| CheckError::Read {
-                path: p.into(),
-                source,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            let is_manifest = e
-                .extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
-            if e.is_dir() || is_manifest {
-                collect(&e, out)?;
-            }
-        }
-    } else {
-        out.push(p.to_owned());
-    }
-    Ok(())
-}
-
-fn group_kind(v: &Value) -> (String, String) {
-    let api_version = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-    (
-        group.to_owned(),
-        v.get("kind").and_then(Value::as_str).unwrap_or("").to_owned(),
-    )
+    Ok(out)
 }
 
 /// The report and whether everything was admitted.
@@ -116,53 +64,59 @@ pub struct Report {
     pub all_admitted: bool,
 }
 
-/// Judges every document as a create, with the other documents as context.
-pub fn check_docs(docs: &[Doc], cfg: PolicyConfig) -> Report {
+/// The namespace kubectl would put an object of `kind` in.
+fn namespace_of(kind: RuleKind, d: &Document) -> Option<String> {
+    kind.namespaced()
+        .then(|| d.namespace().unwrap_or("default").to_owned())
+}
+
+/// The files' GatewayClasses and Gateways (in their namespace, defaulted), as the webhook's
+/// reflectors would hold them once applied.
+fn view_of(docs: &[Doc]) -> StaticView {
     let mut view = StaticView::default();
     for d in docs {
-        match group_kind(&d.value) {
-            (g, k) if Kind::from_group_kind(&g, &k) == Kind::GatewayClass => {
-                if let Ok(c) = serde_json::from_value::<GatewayClass>(d.value.clone()) {
+        let kind = RuleKind::from_api_version_kind(&d.document.api_version, &d.document.kind);
+        match kind {
+            RuleKind::GatewayClass => {
+                if let Ok(c) = serde_json::from_value::<GatewayClass>(d.document.value.clone()) {
                     view.add_class(c);
                 }
             }
-            (g, k) if Kind::from_group_kind(&g, &k) == Kind::Gateway => {
-                if let Ok(gw) = serde_json::from_value::<Gateway>(d.value.clone()) {
-                    view.add_gateway(gw);
+            RuleKind::Gateway => {
+                if let Ok(mut gw) = serde_json::from_value::<Gateway>(d.document.value.clone()) {
+                    gw.metadata.namespace = namespace_of(kind, &d.document);
+                    view.add_gateway(default_gateway(&gw));
                 }
             }
             _ => {}
         }
     }
+    view
+}
+
+/// Judges every document as a create, with the other documents as context.
+pub fn check_docs(docs: &[Doc], cfg: PolicyConfig) -> Report {
+    let view = view_of(docs);
     let mut text = String::new();
     let mut all_admitted = true;
     for d in docs {
-        let (group, kind_name) = group_kind(&d.value);
-        let kind = Kind::from_group_kind(&group, &kind_name);
-        let name = d
-            .value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("<unnamed>");
-        let namespace = d.value.pointer("/metadata/namespace").and_then(Value::as_str);
-        let resource = if group.is_empty() {
-            format!("{}/{name}", kind_name.to_lowercase())
-        } else {
-            format!("{}.{group}/{name}", kind_name.to_lowercase())
+        let doc = &d.document;
+        let kind = RuleKind::from_api_version_kind(&doc.api_version, &doc.kind);
+        let name = doc.name().unwrap_or("<unnamed>");
+        let resource = match doc.api_version.rsplit_once('/') {
+            Some((group, _)) => format!("{}.{group}/{name}", doc.kind.to_lowercase()),
+            None => format!("{}/{name}", doc.kind.to_lowercase()),
         };
-        if kind == Kind::Other {
+        if kind == RuleKind::Other {
             let _ = writeln!(
                 text,
-                "{resource}: not checked (avigw has no rules for {kind_name})"
+                "{resource}: not checked (avigw has no rules for {})",
+                doc.kind
             );
             continue;
         }
-        // Namespaced objects without a namespace would land in "default" with kubectl.
-        let ns = match kind {
-            Kind::Gateway | Kind::Service => Some(namespace.unwrap_or("default")),
-            _ => None,
-        };
-        let raw = match serde_json::value::to_raw_value(&d.value) {
+        let namespace = namespace_of(kind, doc);
+        let raw = match serde_json::value::to_raw_value(&doc.value) {
             Ok(r) => r,
             Err(e) => {
                 all_admitted = false;
@@ -173,7 +127,7 @@ pub fn check_docs(docs: &[Doc], cfg: PolicyConfig) -> Report {
         let subject = Subject {
             kind,
             operation: Operation::Create,
-            namespace: ns,
+            namespace: namespace.as_deref(),
             object: Some(&raw),
             old_object: None,
         };

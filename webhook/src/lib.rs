@@ -8,6 +8,8 @@
 //! - [`serve`]: the whole process as one call; [`metrics`], [`server`], [`check`].
 
 pub mod check;
+mod defaults;
+pub mod installed;
 pub mod metrics;
 pub mod policy;
 pub mod registration;

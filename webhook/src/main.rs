@@ -25,7 +25,8 @@ enum Command {
     Serve(ServeArgs),
     /// Run the admission rules offline over manifest files; exit 1 when anything is denied.
     Check {
-        /// A file or directory of manifests (repeatable).
+        /// A file or directory of manifests (read recursively: *.yaml, *.yml, *.json); `-` for
+        /// stdin. Repeatable. Multi-document YAML and List kinds are read.
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]
@@ -127,8 +128,11 @@ fn check(files: &[PathBuf], policy: PolicyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for note in &docs.notes {
+        eprintln!("note: {note}");
+    }
     let report = avigw_webhook::check::check_docs(
-        &docs,
+        &docs.docs,
         PolicyConfig {
             default_lb_controller: policy.default_lb_controller,
         },

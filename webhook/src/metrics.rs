@@ -9,6 +9,7 @@ pub struct Metrics {
     pub requests: IntCounterVec,
     pub duration: HistogramVec,
     pub denials: IntCounterVec,
+    pub errors: IntCounterVec,
     pub cert_expiry: Gauge,
     pub cert_reloads: IntCounter,
 }
@@ -37,6 +38,13 @@ impl Metrics {
             ),
             &["kind", "rule"],
         )?;
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "avigw_admission_errors_total",
+                "Admission requests answered with an error instead of the rules' verdict",
+            ),
+            &["kind", "error"],
+        )?;
         let cert_expiry = Gauge::new(
             "avigw_webhook_certificate_expiry_timestamp_seconds",
             "notAfter of the serving certificate, as a Unix timestamp",
@@ -48,6 +56,7 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(denials.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(cert_expiry.clone()))?;
         registry.register(Box::new(cert_reloads.clone()))?;
         Ok(Metrics {
@@ -55,6 +64,7 @@ impl Metrics {
             requests,
             duration,
             denials,
+            errors,
             cert_expiry,
             cert_reloads,
         })

@@ -1,50 +1,19 @@
-//! Judging one admission request with the shared rules. Pure over its inputs and a
-//! [`ClusterView`], so the HTTPS server, the offline `check` command and tests share it.
+//! Judging one admission request with the shared rules: decode the object under review into
+//! the type its kind needs, then [`judge`] it against a [`ClusterView`]. Pure over its inputs,
+//! so the HTTPS server, the offline `check` command and tests share it.
 
-use avigw_shared::api::{AKO_GROUP, AviInfraSetting, GATEWAY_GROUP, Gateway, GatewayClass};
-use avigw_shared::rules::{
-    self, ClassState, GatewayContext, ServiceContext, Verdict, default_gateway, gateway_ref_of,
-};
+use avigw_shared::api::{AviInfraSetting, Gateway, GatewayClass, GatewaySpec, GatewayStatus};
+use avigw_shared::rules::{Change, ClusterView, Review, RuleKind, Verdict, judge};
 use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 
-use crate::view::ClusterView;
+pub use crate::defaults::{MutateError, mutate};
 
-/// The kinds avigw has rules for; everything else is allowed untouched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Gateway,
-    GatewayClass,
-    Service,
-    AviInfraSetting,
-    Other,
-}
-
-impl Kind {
-    pub fn from_group_kind(group: &str, kind: &str) -> Kind {
-        match (group, kind) {
-            (GATEWAY_GROUP, "Gateway") => Kind::Gateway,
-            (GATEWAY_GROUP, "GatewayClass") => Kind::GatewayClass,
-            ("", "Service") => Kind::Service,
-            (AKO_GROUP, "AviInfraSetting") => Kind::AviInfraSetting,
-            _ => Kind::Other,
-        }
-    }
-
-    /// Metric label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Gateway => "Gateway",
-            Kind::GatewayClass => "GatewayClass",
-            Kind::Service => "Service",
-            Kind::AviInfraSetting => "AviInfraSetting",
-            Kind::Other => "Other",
-        }
-    }
-}
+/// The webhook's name for the shared settings that decide which objects are avigw's.
+pub use avigw_shared::rules::OwnershipSettings as PolicyConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -54,29 +23,26 @@ pub enum Operation {
     Connect,
 }
 
-/// Settings that change which objects are ours.
-#[derive(Debug, Clone, Copy)]
-pub struct PolicyConfig {
-    pub default_lb_controller: bool,
-}
-
-impl Default for PolicyConfig {
-    fn default() -> Self {
-        PolicyConfig {
-            default_lb_controller: true,
-        }
-    }
-}
-
 /// One object under review: its kind, operation, where it lives, and its raw JSON (decoded
 /// once, into the type its kind needs).
 pub struct Subject<'a> {
-    pub kind: Kind,
+    pub kind: RuleKind,
     pub operation: Operation,
     /// From the request: the object's own metadata may omit it.
     pub namespace: Option<&'a str>,
     pub object: Option<&'a RawValue>,
     pub old_object: Option<&'a RawValue>,
+}
+
+impl<'a> Subject<'a> {
+    /// The stored object, on update only.
+    fn old(&self) -> Option<&'a RawValue> {
+        if self.operation == Operation::Update {
+            self.old_object.filter(|v| v.get() != "null")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,17 +53,11 @@ pub struct DecodeError {
     source: serde_json::Error,
 }
 
-fn decode<T: DeserializeOwned>(kind: Kind, v: &RawValue) -> Result<T, DecodeError> {
+fn decode<T: DeserializeOwned>(kind: RuleKind, v: &RawValue) -> Result<T, DecodeError> {
     serde_json::from_str(v.get()).map_err(|source| DecodeError {
         kind: kind.as_str(),
         source,
     })
-}
-
-fn decode_opt<T: DeserializeOwned>(kind: Kind, v: Option<&RawValue>) -> Result<Option<T>, DecodeError> {
-    v.filter(|v| v.get() != "null")
-        .map(|v| decode(kind, v))
-        .transpose()
 }
 
 /// The part of a Gateway's metadata the rules read. Decoding only this skips managedFields and
@@ -111,26 +71,101 @@ struct GatewayMeta {
 }
 
 #[derive(Deserialize)]
-struct LeanGateway {
+pub(crate) struct LeanGateway {
     #[serde(default)]
     metadata: GatewayMeta,
-    spec: avigw_shared::api::GatewaySpec,
+    pub(crate) spec: GatewaySpec,
     #[serde(default)]
-    status: Option<avigw_shared::api::GatewayStatus>,
+    status: Option<GatewayStatus>,
 }
 
-fn decode_gateway(v: &RawValue) -> Result<Gateway, DecodeError> {
-    let lean: LeanGateway = decode(Kind::Gateway, v)?;
-    let mut gw = Gateway::new("", lean.spec);
-    gw.metadata.name = lean.metadata.name;
-    gw.metadata.namespace = lean.metadata.namespace;
-    gw.metadata.generate_name = lean.metadata.generate_name;
-    gw.status = lean.status;
-    Ok(gw)
+impl LeanGateway {
+    fn into_gateway(self) -> Gateway {
+        let mut gw = Gateway::new("", self.spec);
+        gw.metadata.name = self.metadata.name;
+        gw.metadata.namespace = self.metadata.namespace;
+        gw.metadata.generate_name = self.metadata.generate_name;
+        gw.status = self.status;
+        gw
+    }
 }
 
-fn decode_gateway_opt(v: Option<&RawValue>) -> Result<Option<Gateway>, DecodeError> {
-    v.filter(|v| v.get() != "null").map(decode_gateway).transpose()
+pub(crate) fn decode_gateway(v: &RawValue) -> Result<Gateway, DecodeError> {
+    decode::<LeanGateway>(RuleKind::Gateway, v).map(LeanGateway::into_gateway)
+}
+
+/// An object and, on update, the stored one, decoded.
+struct Owned<T> {
+    old: Option<T>,
+    new: T,
+}
+
+impl<T> Owned<T> {
+    fn change(&self) -> Change<'_, T> {
+        Change {
+            old: self.old.as_ref(),
+            new: &self.new,
+        }
+    }
+}
+
+/// The request's objects decoded into the types the rules take.
+// One per request, on the stack: boxing would only add an allocation on the hot path.
+#[allow(clippy::large_enum_variant)]
+enum Decoded {
+    GatewayClass(Owned<GatewayClass>),
+    Gateway(Owned<Gateway>),
+    Service(Owned<Service>),
+    AviInfraSetting(Owned<AviInfraSetting>),
+}
+
+impl Decoded {
+    fn review(&self) -> Review<'_> {
+        match self {
+            Decoded::GatewayClass(o) => Review::GatewayClass(o.change()),
+            Decoded::Gateway(o) => Review::Gateway(o.change()),
+            Decoded::Service(o) => Review::Service(o.change()),
+            Decoded::AviInfraSetting(o) => Review::AviInfraSetting(o.change()),
+        }
+    }
+
+    fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Decoded::GatewayClass(o) => &o.new.metadata,
+            Decoded::Gateway(o) => &o.new.metadata,
+            Decoded::Service(o) => &o.new.metadata,
+            Decoded::AviInfraSetting(o) => &o.new.metadata,
+        }
+    }
+}
+
+/// Decodes what the rules of `s.kind` read; `None` for kinds without rules.
+fn decode_subject(s: &Subject, obj: &RawValue) -> Result<Option<Decoded>, DecodeError> {
+    let kind = s.kind;
+    Ok(Some(match kind {
+        RuleKind::Gateway => {
+            let mut new = decode_gateway(obj)?;
+            fill_namespace(&mut new.metadata, s.namespace);
+            let old = s.old().map(decode_gateway).transpose()?;
+            Decoded::Gateway(Owned { old, new })
+        }
+        RuleKind::GatewayClass => Decoded::GatewayClass(Owned {
+            old: s.old().map(|v| decode(kind, v)).transpose()?,
+            new: decode(kind, obj)?,
+        }),
+        RuleKind::Service => {
+            let mut new: Service = decode(kind, obj)?;
+            fill_namespace(&mut new.metadata, s.namespace);
+            let old = s.old().map(|v| decode(kind, v)).transpose()?;
+            Decoded::Service(Owned { old, new })
+        }
+        // Its rules read the new object only.
+        RuleKind::AviInfraSetting => Decoded::AviInfraSetting(Owned {
+            old: None,
+            new: decode(kind, obj)?,
+        }),
+        RuleKind::Other => return Ok(None),
+    }))
 }
 
 /// The verdict of the validating webhook, and the `<ns>/<name>` it names the object by.
@@ -140,10 +175,8 @@ pub struct Validation {
     pub object_name: String,
 }
 
-fn object_name(
-    namespace: Option<&str>,
-    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-) -> String {
+/// `<ns>/<name>` (or `<name>` for cluster-scoped objects); `generateName` when there is no name.
+pub(crate) fn object_name(namespace: Option<&str>, meta: &ObjectMeta) -> String {
     let name = meta
         .name
         .as_deref()
@@ -163,172 +196,18 @@ pub fn validate(s: &Subject, view: &dyn ClusterView, cfg: PolicyConfig) -> Resul
     ) else {
         return Ok(Validation::default());
     };
-    let old_of = |v| if s.operation == Operation::Update { v } else { None };
-    Ok(match s.kind {
-        Kind::Gateway => {
-            let mut gw = decode_gateway(obj)?;
-            fill_namespace(&mut gw.metadata, s.namespace);
-            let old = decode_gateway_opt(old_of(s.old_object))?;
-            let class = view.class_state(&gw.spec.gateway_class_name);
-            // The apiserver runs the mutating webhook first; judge what it would store.
-            let gw = default_gateway(&gw);
-            Validation {
-                verdict: rules::validate_gateway(old.as_ref(), &gw, &GatewayContext { class }),
-                object_name: object_name(s.namespace, &gw.metadata),
-            }
-        }
-        Kind::GatewayClass => {
-            let new: GatewayClass = decode(s.kind, obj)?;
-            let old: Option<GatewayClass> = decode_opt(s.kind, old_of(s.old_object))?;
-            Validation {
-                verdict: rules::validate_gateway_class(old.as_ref(), &new),
-                object_name: object_name(None, &new.metadata),
-            }
-        }
-        Kind::Service => {
-            let mut svc: Service = decode(s.kind, obj)?;
-            fill_namespace(&mut svc.metadata, s.namespace);
-            let old: Option<Service> = decode_opt(s.kind, old_of(s.old_object))?;
-            let gateway = gateway_ref_of(&svc).and_then(|(ns, name)| view.gateway(ns, name));
-            let ctx = ServiceContext {
-                default_lb_controller: cfg.default_lb_controller,
-                gateway: gateway.as_deref(),
-            };
-            Validation {
-                verdict: rules::validate_service(old.as_ref(), &svc, &ctx),
-                object_name: object_name(s.namespace, &svc.metadata),
-            }
-        }
-        Kind::AviInfraSetting => {
-            let ais: AviInfraSetting = decode(s.kind, obj)?;
-            Validation {
-                verdict: rules::validate_infra_setting(&ais),
-                object_name: object_name(None, &ais.metadata),
-            }
-        }
-        Kind::Other => Validation::default(),
+    let Some(decoded) = decode_subject(s, obj)? else {
+        return Ok(Validation::default());
+    };
+    let namespace = s.namespace.filter(|_| s.kind.namespaced());
+    Ok(Validation {
+        verdict: judge(&decoded.review(), view, cfg),
+        object_name: object_name(namespace, decoded.metadata()),
     })
 }
 
-fn fill_namespace(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, ns: Option<&str>) {
+pub(crate) fn fill_namespace(meta: &mut ObjectMeta, ns: Option<&str>) {
     if meta.namespace.as_deref().unwrap_or("").is_empty() {
         meta.namespace = ns.map(str::to_owned);
     }
-}
-
-/// The admission defaults of SPEC §2 as a JSON patch against the request's own JSON, or `None`
-/// when nothing changes or the object is not ours. An object that does not decode is left to
-/// the apiserver's schema validation, which runs after mutation and explains it better.
-pub fn mutate(s: &Subject, view: &dyn ClusterView) -> Option<json_patch::Patch> {
-    if s.kind != Kind::Gateway || !matches!(s.operation, Operation::Create | Operation::Update) {
-        return None;
-    }
-    let raw_json = s.object?;
-    let mut gw = decode_gateway(raw_json).ok()?;
-    if view.class_state(&gw.spec.gateway_class_name) != ClassState::Ours {
-        return None;
-    }
-    fill_namespace(&mut gw.metadata, s.namespace);
-    let defaulted = default_gateway(&gw);
-    if defaulted == gw {
-        return None;
-    }
-    // Only now, with something to patch, is the object parsed as a tree to find its paths.
-    let raw: Value = serde_json::from_str(raw_json.get()).ok()?;
-    let ops = defaults_patch(&raw, &gw, &defaulted);
-    if ops.is_empty() {
-        return None;
-    }
-    serde_json::from_value(Value::Array(ops)).ok()
-}
-
-/// Patch operations that take the raw object to the defaulted one, touching only the fields
-/// the defaults set: a round trip through the typed object would drop fields avigw does not
-/// know, so the raw JSON is the base and the typed objects only say what changed.
-fn defaults_patch(raw: &Value, before: &Gateway, after: &Gateway) -> Vec<Value> {
-    let mut ops = Vec::new();
-    for (i, (b, a)) in before
-        .spec
-        .listeners
-        .iter()
-        .zip(&after.spec.listeners)
-        .enumerate()
-    {
-        if b.protocol != a.protocol {
-            set(
-                raw,
-                &mut ops,
-                &["spec", "listeners", &i.to_string(), "protocol"],
-                json!(a.protocol),
-            );
-        }
-        if b.routes.selector != a.routes.selector
-            && let Some(sel) = &a.routes.selector
-        {
-            set(
-                raw,
-                &mut ops,
-                &[
-                    "spec",
-                    "listeners",
-                    &i.to_string(),
-                    "routes",
-                    "selector",
-                    "matchLabels",
-                ],
-                json!(sel.match_labels),
-            );
-        }
-    }
-    for (i, (b, a)) in before
-        .spec
-        .addresses
-        .iter()
-        .zip(&after.spec.addresses)
-        .enumerate()
-    {
-        if b.type_ != a.type_
-            && let Some(t) = &a.type_
-        {
-            set(
-                raw,
-                &mut ops,
-                &["spec", "addresses", &i.to_string(), "type"],
-                json!(t),
-            );
-        }
-    }
-    ops
-}
-
-/// Emits one op that sets `path` to `value` in `raw`: `replace` when the field exists, else
-/// `add` at the first missing (or null) level with the rest of the path built as objects.
-fn set(raw: &Value, ops: &mut Vec<Value>, path: &[&str], value: Value) {
-    let mut cur = raw;
-    for (depth, seg) in path.iter().enumerate() {
-        let next = match cur {
-            Value::Object(m) => m.get(*seg),
-            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
-            _ => None,
-        };
-        match next {
-            Some(v) if !v.is_null() => cur = v,
-            exists => {
-                let nested = path[depth + 1..]
-                    .iter()
-                    .rev()
-                    .fold(value, |acc, k| json!({ *k: acc }));
-                let op = if exists.is_some() { "replace" } else { "add" };
-                ops.push(json!({"op": op, "path": pointer(&path[..=depth]), "value": nested}));
-                return;
-            }
-        }
-    }
-    ops.push(json!({"op": "replace", "path": pointer(path), "value": value}));
-}
-
-fn pointer(path: &[&str]) -> String {
-    path.iter()
-        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-        .collect()
 }

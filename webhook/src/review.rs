@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use avigw_shared::rules::RuleCode;
+use avigw_shared::rules::{ClusterView, RuleCode, RuleKind};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::policy::{self, Kind, Operation, PolicyConfig, Subject};
-use crate::view::ClusterView;
+use crate::policy::{self, Operation, PolicyConfig, Subject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -22,11 +21,14 @@ pub enum Mode {
 #[derive(Debug)]
 pub struct Reviewed {
     pub body: Vec<u8>,
-    pub kind: Kind,
+    pub kind: RuleKind,
     pub operation: &'static str,
     pub allowed: bool,
     pub mutated: bool,
     pub denied_rules: Vec<RuleCode>,
+    /// Set when the answer is an error rather than the rules' verdict: `decode` (the object
+    /// does not decode as its kind) or `patch` (its defaults could not be written as a patch).
+    pub error: Option<&'static str>,
 }
 
 /// A request that is not an AdmissionReview at all: answered with HTTP 400.
@@ -131,7 +133,7 @@ pub fn review(
         )));
     }
     let req = review.request.ok_or(ReviewError::NoRequest)?;
-    let kind = Kind::from_group_kind(&req.kind.group, &req.kind.kind);
+    let kind = RuleKind::from_group_kind(&req.kind.group, &req.kind.kind);
     let (operation, op_name) = operation_of(&req.operation);
     let subject = Subject {
         kind,
@@ -150,9 +152,11 @@ pub fn review(
         audit_annotations: BTreeMap::new(),
     };
     let mut denied_rules = Vec::new();
+    let mut error = None;
     match mode {
         Mode::Validate => match policy::validate(&subject, view, cfg) {
             Err(e) => {
+                error = Some("decode");
                 resp.allowed = false;
                 resp.status = Some(WireStatus {
                     status: "Failure",
@@ -178,13 +182,25 @@ pub fn review(
                 }
             }
         },
-        Mode::Mutate => {
-            if let Some(patch) = policy::mutate(&subject, view) {
+        Mode::Mutate => match policy::mutate(&subject, view) {
+            Ok(Some(patch)) => {
                 let bytes = serde_json::to_vec(&patch).map_err(|e| ReviewError::Encode(e.to_string()))?;
                 resp.patch = Some(base64::engine::general_purpose::STANDARD.encode(bytes));
                 resp.patch_type = Some("JSONPatch");
             }
-        }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(uid = %req.uid, error = %e, "admission defaults not applied");
+                error = Some("patch");
+                resp.allowed = false;
+                resp.status = Some(WireStatus {
+                    status: "Failure",
+                    code: 500,
+                    reason: "InternalError",
+                    message: e.to_string(),
+                });
+            }
+        },
     }
     let (allowed, mutated) = (resp.allowed, resp.patch.is_some());
     let out = WireOut {
@@ -200,5 +216,6 @@ pub fn review(
         allowed,
         mutated,
         denied_rules,
+        error,
     })
 }

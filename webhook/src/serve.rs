@@ -1,5 +1,6 @@
 //! The whole webhook process as a library call: certificate (with reload), reflectors for the
-//! cluster view, and both servers. The binary and the local demo both start it this way.
+//! cluster view (for the kinds that are installed), and both servers. The binary and the local
+//! demo both start it this way.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avigw_shared::api::{Gateway, GatewayClass};
-use futures::StreamExt;
-use kube::runtime::{WatchStreamExt, reflector, watcher};
-use kube::{Api, Client};
+use kube::Client;
+use kube::runtime::reflector;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::installed;
 use crate::metrics::Metrics;
 use crate::policy::PolicyConfig;
 use crate::server::{self, AppState, Readiness, Running};
@@ -96,29 +98,28 @@ pub async fn start(opts: ServeOptions, client: Client) -> Result<Webhook, ServeE
 
     let (classes, class_writer) = reflector::store::<GatewayClass>();
     let (gateways, gw_writer) = reflector::store::<Gateway>();
-    let class_stream = reflector(
+    let (class_settled, mut class_rx) = watch::channel(false);
+    let (gw_settled, mut gw_rx) = watch::channel(false);
+    tasks.push(tokio::spawn(installed::watch_when_installed(
+        client.clone(),
         class_writer,
-        watcher(
-            Api::<GatewayClass>::all(client.clone()),
-            watcher::Config::default(),
-        ),
-    )
-    .default_backoff()
-    .applied_objects();
-    let gw_stream = reflector(
+        classes.clone(),
+        class_settled,
+        installed::DISCOVERY_INTERVAL,
+    )));
+    tasks.push(tokio::spawn(installed::watch_when_installed(
+        client,
         gw_writer,
-        watcher(Api::<Gateway>::all(client), watcher::Config::default()),
-    )
-    .default_backoff()
-    .applied_objects();
-    tasks.push(tokio::spawn(class_stream.for_each(|_| async {})));
-    tasks.push(tokio::spawn(gw_stream.for_each(|_| async {})));
+        gateways.clone(),
+        gw_settled,
+        installed::DISCOVERY_INTERVAL,
+    )));
     {
-        let (classes, gateways, readiness) = (classes.clone(), gateways.clone(), readiness.clone());
+        let readiness = readiness.clone();
         tasks.push(tokio::spawn(async move {
-            if classes.wait_until_ready().await.is_ok() && gateways.wait_until_ready().await.is_ok() {
+            if class_rx.wait_for(|s| *s).await.is_ok() && gw_rx.wait_for(|s| *s).await.is_ok() {
                 readiness.set_view_synced();
-                tracing::info!("GatewayClass and Gateway caches synced");
+                tracing::info!("cluster view synced (GatewayClasses and Gateways, where installed)");
             }
         }));
     }

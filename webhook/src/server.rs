@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use avigw_shared::rules::ClusterView;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -19,7 +20,6 @@ use axum_server::tls_rustls::RustlsConfig;
 use crate::metrics::Metrics;
 use crate::policy::PolicyConfig;
 use crate::review::{Mode, review};
-use crate::view::ClusterView;
 
 /// Admission requests larger than this are refused (the apiserver's own cap is 3 MiB).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
@@ -45,7 +45,7 @@ impl Readiness {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub view: Arc<dyn ClusterView>,
+    pub view: Arc<dyn ClusterView + Send + Sync>,
     pub policy: PolicyConfig,
     pub metrics: Arc<Metrics>,
     pub readiness: Arc<Readiness>,
@@ -98,6 +98,9 @@ fn handle(s: AppState, mode: Mode, body: Result<Bytes, BytesRejection>) -> Respo
                 .inc();
             for rule in &r.denied_rules {
                 s.metrics.denials.with_label_values(&[kind, rule.as_str()]).inc();
+            }
+            if let Some(error) = r.error {
+                s.metrics.errors.with_label_values(&[kind, error]).inc();
             }
             s.metrics
                 .duration

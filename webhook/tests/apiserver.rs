@@ -1,120 +1,22 @@
 //! The webhook binary registered with the real test apiserver (url + caBundle), exercised
 //! through `kubectl apply` as a user would.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
-use avigw_certs::pki;
-use avigw_testenv::{CmdOutput, TestContext};
-use time::OffsetDateTime;
+use avigw_testenv::TestContext;
+use support::{apply, denied, start_webhook};
 
 const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tests/fixtures/seeds");
-
-struct Webhook {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-    ca: String,
-}
-
-impl Drop for Webhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-async fn start_webhook(ctx: &TestContext) -> Result<Webhook> {
-    let dir = tempfile::tempdir()?;
-    let bundle = pki::generate(
-        &["127.0.0.1".to_owned(), "localhost".to_owned()],
-        OffsetDateTime::now_utc(),
-        time::Duration::days(1),
-    )?;
-    std::fs::write(dir.path().join("tls.crt"), &bundle.tls_crt)?;
-    std::fs::write(dir.path().join("tls.key"), &bundle.tls_key)?;
-    let (port, metrics) = (free_port()?, free_port()?);
-    let child = Command::new(env!("CARGO_BIN_EXE_avigw-webhook"))
-        .env("KUBECONFIG", ctx.env.kubeconfig_path())
-        .env("RUST_LOG", "warn")
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--metrics-addr",
-            &format!("127.0.0.1:{metrics}"),
-        ])
-        .arg("--tls-cert-file")
-        .arg(dir.path().join("tls.crt"))
-        .arg("--tls-key-file")
-        .arg(dir.path().join("tls.key"))
-        .stdout(Stdio::null())
-        .spawn()
-        .context("starting avigw-webhook")?;
-    let hook = Webhook {
-        child,
-        port,
-        _dir: dir,
-        ca: bundle.ca_crt,
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ok = tokio::task::spawn_blocking(move || {
-            std::net::TcpStream::connect(("127.0.0.1", metrics))
-                .ok()
-                .and_then(|mut s| {
-                    use std::io::{Read, Write};
-                    s.write_all(b"GET /readyz HTTP/1.0\r\n\r\n").ok()?;
-                    let mut buf = String::new();
-                    s.read_to_string(&mut buf).ok()?;
-                    Some(buf.starts_with("HTTP/1.0 200") || buf.starts_with("HTTP/1.1 200"))
-                })
-        })
-        .await?
-        .unwrap_or(false);
-        if ok {
-            return Ok(hook);
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "avigw-webhook did not become ready within 30s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn apply(ctx: &TestContext, yaml: &str) -> Result<CmdOutput> {
-    Ok(ctx.env.kubectl_stdin(&["apply", "-f", "-"], yaml).await?)
-}
-
-fn denied(out: &CmdOutput, expected: &str) -> Result<()> {
-    ensure!(!out.success(), "expected a denial, kubectl said: {}", out.stdout);
-    let prefix = "admission webhook \"validate.avigw.ako.vmware.com\" denied the request: ";
-    ensure!(
-        out.stderr.contains(prefix),
-        "not a webhook denial: {}",
-        out.stderr
-    );
-    ensure!(
-        out.stderr.contains(expected),
-        "denial lacks {expected:?}:\n{}",
-        out.stderr
-    );
-    Ok(())
-}
 
 #[tokio::test]
 async fn kubectl_apply_through_the_webhook() -> Result<()> {
     let ctx = TestContext::new("webhook").await?;
-    let hook = start_webhook(&ctx).await?;
+    let hook = start_webhook(ctx.env).await?;
     apply(
-        &ctx,
+        ctx.env,
         &avigw_webhook::registration::url_configurations(
             "avigw-test",
             &format!("https://127.0.0.1:{}", hook.port),
@@ -127,7 +29,7 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
     // The apiserver reads webhook configurations asynchronously; wait until ours answers.
     let probe = "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata: {name: probe}\nspec: {network: {vipNetworks: [{cidr: 10.0.0.0/24}]}}\n";
     let deadline = Instant::now() + Duration::from_secs(20);
-    while apply(&ctx, probe).await?.success() {
+    while apply(ctx.env, probe).await?.success() {
         ctx.env.kubectl(&["delete", "aviinfrasetting", "probe"]).await?;
         ensure!(Instant::now() < deadline, "the webhook was never called");
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -147,7 +49,7 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
     );
 
     let class = "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata: {name: avi-lb}\nspec: {controller: ako.vmware.com/avi-lb}\n";
-    apply(&ctx, class).await?.ok()?;
+    apply(ctx.env, class).await?.ok()?;
     let gw = |name: &str, spec: &str| {
         format!(
             "apiVersion: networking.x-k8s.io/v1alpha1\nkind: Gateway\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  gatewayClassName: avi-lb\n{spec}"
@@ -174,12 +76,12 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
          "spec.listeners[0].hostname: Invalid value: \"Not_A_Host\": must be a lowercase RFC 1123 subdomain".to_owned()),
     ];
     for (spec, want) in &bad_gateways {
-        let out = apply(&ctx, &gw("g1", spec)).await?;
+        let out = apply(ctx.env, &gw("g1", spec)).await?;
         denied(&out, want).with_context(|| format!("Gateway spec:\n{spec}"))?;
     }
     // Every violation of one object comes back together.
     let out = apply(
-        &ctx,
+        ctx.env,
         &gw(
             "g1",
             "  addresses: [{value: \"x\"}, {value: \"vip\"}]\n  listeners: [{protocol: TLS, port: 443}]\n",
@@ -189,7 +91,7 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
     denied(&out, &format!("Gateway {ns}/g1 is invalid (4 problems):"))?;
 
     // Defaults: empty selectors, lowercase protocol and untyped address are filled in.
-    apply(&ctx, &gw("good", "  addresses: [{value: 10.10.10.11}]\n  listeners: [{protocol: tcp, port: 80}, {protocol: UDP, port: 53}]\n")).await?.ok()?;
+    apply(ctx.env, &gw("good", "  addresses: [{value: 10.10.10.11}]\n  listeners: [{protocol: tcp, port: 80}, {protocol: UDP, port: 53}]\n")).await?.ok()?;
     let got = ctx.env.kubectl(&["get", "gateway", "good", "-n", ns, "-o", "jsonpath={.spec.listeners[0].protocol} {.spec.listeners[1].routes.selector.matchLabels.ako\\.vmware\\.com/gateway-name} {.spec.addresses[0].type}"]).await?.ok()?;
     ensure!(
         got.stdout == "TCP good IPAddress",
@@ -212,18 +114,18 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
         ])
         .await?
         .ok()?;
-    let out = apply(&ctx, &gw("good", "  addresses: [{type: IPAddress, value: 10.10.10.22}]\n  listeners: [{protocol: TCP, port: 80}, {protocol: UDP, port: 53}]\n")).await?;
+    let out = apply(ctx.env, &gw("good", "  addresses: [{type: IPAddress, value: 10.10.10.22}]\n  listeners: [{protocol: TCP, port: 80}, {protocol: UDP, port: 53}]\n")).await?;
     denied(
         &out,
         "spec.addresses: Forbidden: changed from [10.10.10.11] to [10.10.10.22] while the VIP 10.10.10.11 is bound to the Avi virtual service; delete and re-create the Gateway to change it",
     )?;
 
     // Gateways of another class are untouched: no denial, no defaults.
-    apply(&ctx, "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata: {name: other}\nspec: {controller: example.io/lb}\n").await?.ok()?;
+    apply(ctx.env, "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata: {name: other}\nspec: {controller: example.io/lb}\n").await?.ok()?;
     let foreign = format!(
         "apiVersion: networking.x-k8s.io/v1alpha1\nkind: Gateway\nmetadata: {{name: foreign, namespace: {ns}}}\nspec:\n  gatewayClassName: other\n  listeners: [{{protocol: HTTP, port: 80}}]\n"
     );
-    let out = apply(&ctx, &foreign).await?;
+    let out = apply(ctx.env, &foreign).await?;
     ensure!(
         out.success() && out.stderr.is_empty(),
         "foreign Gateway judged: {}",
@@ -251,7 +153,7 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
         )
     };
     let out = apply(
-        &ctx,
+        ctx.env,
         &svc(
             "  labels: {ako.vmware.com/gateway-name: good}\n",
             "  ports: [{port: 80}]\n",
@@ -263,7 +165,7 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
         "metadata.labels[ako.vmware.com/gateway-namespace]: Required value: ako.vmware.com/gateway-name is set (\"good\")",
     )?;
     let out = apply(
-        &ctx,
+        ctx.env,
         &svc(
             "",
             "  type: LoadBalancer\n  loadBalancerIP: 300.1.1.1\n  ports: [{port: 80}]\n",
@@ -275,7 +177,7 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
         "spec.loadBalancerIP: Invalid value: \"300.1.1.1\": must be a valid IP address",
     )?;
     let out = apply(
-        &ctx,
+        ctx.env,
         &svc(
             &format!(
                 "  labels: {{ako.vmware.com/gateway-name: good, ako.vmware.com/gateway-namespace: {ns}}}\n"
@@ -288,19 +190,19 @@ async fn kubectl_apply_through_the_webhook() -> Result<()> {
     ensure!(out.stderr.contains(&format!("Warning: spec.ports[0]: Gateway {ns}/good has no listener for TCP/8080; this port gets no pool. The Gateway's listeners are: TCP/80, UDP/53")), "{}", out.stderr);
 
     // AviInfraSettings (cluster-scoped).
-    let out = apply(&ctx, "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata: {name: bad-rhi}\nspec: {network: {bgpPeerLabels: [peer]}}\n").await?;
+    let out = apply(ctx.env, "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata: {name: bad-rhi}\nspec: {network: {bgpPeerLabels: [peer]}}\n").await?;
     denied(
         &out,
         "spec.network.bgpPeerLabels: Forbidden: BGP peer labels apply only with route health injection; set spec.network.enableRhi: true (found unset)",
     )?;
-    let out = apply(&ctx, "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata: {name: bad-cidr}\nspec: {network: {vipNetworks: [{networkName: vip, cidr: 10.0.0.0/99}]}}\n").await?;
+    let out = apply(ctx.env, "apiVersion: ako.vmware.com/v1alpha1\nkind: AviInfraSetting\nmetadata: {name: bad-cidr}\nspec: {network: {vipNetworks: [{networkName: vip, cidr: 10.0.0.0/99}]}}\n").await?;
     denied(
         &out,
         "spec.network.vipNetworks[0].cidr: Invalid value: \"10.0.0.0/99\": network \"vip\": must be an IPv4 CIDR",
     )?;
 
     // GatewayClass rules.
-    let out = apply(&ctx, "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata: {name: avi-lb}\nspec: {controller: example.io/lb}\n").await?;
+    let out = apply(ctx.env, "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata: {name: avi-lb}\nspec: {controller: example.io/lb}\n").await?;
     denied(
         &out,
         "spec.controller: Invalid value: \"example.io/lb\": field is immutable (it was \"ako.vmware.com/avi-lb\")",

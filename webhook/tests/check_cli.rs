@@ -83,3 +83,53 @@ fn unreadable_input_is_one_line_and_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("broken.yaml: document 1: not valid YAML"), "{err}");
 }
+
+/// List kinds with items, without items, `List` and an empty list: read as `plan` reads them.
+const LISTS: &str = "apiVersion: v1\nkind: ServiceList\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {type: LoadBalancer, ports: [{port: 80}]}}\n---\n\
+apiVersion: v1\nkind: List\nitems:\n- {apiVersion: ako.vmware.com/v1alpha1, kind: AviInfraSetting, metadata: {name: x}, spec: {network: {vipNetworks: [{networkName: n, cidr: 10.0.0.0/24}]}}}\n---\n\
+apiVersion: v1\nkind: ServiceList\n---\n\
+apiVersion: v1\nkind: List\nitems: []\n";
+
+#[test]
+fn list_kinds_with_and_without_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("lists.yaml");
+    std::fs::write(&f, LISTS).unwrap();
+    let (code, out, err) = check(&["-f", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out, "service/a: admitted\naviinfrasetting.ako.vmware.com/x: admitted\n",
+        "{err}"
+    );
+    assert_eq!(
+        err,
+        format!(
+            "note: {}: document 3: ServiceList with no items: nothing to read\n",
+            f.display()
+        )
+    );
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_avigw-webhook"))
+        .args(["check", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"apiVersion: v1\nkind: Service\nmetadata: {name: lb}\nspec: {type: LoadBalancer, loadBalancerIP: 10.0.0.300, ports: [{port: 80}]}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Error from <stdin>#1 (service/lb): denied: Service default/lb is invalid: spec.loadBalancerIP: Invalid value: \"10.0.0.300\""),
+        "{text}"
+    );
+}

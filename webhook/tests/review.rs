@@ -349,3 +349,41 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// A Gateway of ours that needs defaults, but whose JSON holds a number no JSON tree can hold
+/// (an unknown field, so the typed decode skips it): the defaults cannot be written as a patch.
+/// That is an error answer, not a silent "nothing to default".
+fn undefaultable_gateway_request() -> Vec<u8> {
+    let gw = gateway(json!([{"protocol": "tcp", "port": 80}]));
+    let body = String::from_utf8(request(
+        "networking.x-k8s.io",
+        "Gateway",
+        "CREATE",
+        gw,
+        Value::Null,
+    ))
+    .unwrap();
+    body.replacen(r#""port":80"#, r#""port":80,"futureField":1e400"#, 1)
+        .into_bytes()
+}
+
+#[test]
+fn defaults_that_cannot_be_patched_are_an_error_answer() {
+    let body = undefaultable_gateway_request();
+    assert!(String::from_utf8_lossy(&body).contains("1e400"));
+    let r = review(&body, Mode::Mutate, &view(), PolicyConfig::default()).unwrap();
+    let out: Value = serde_json::from_slice(&r.body).unwrap();
+    let resp = &out["response"];
+    assert_eq!(resp["uid"], "3f1d2c9a-0000-4000-8000-000000000001");
+    assert_eq!(resp["allowed"], false, "{resp}");
+    assert!(resp.get("patch").is_none());
+    assert_eq!(resp["status"]["code"], 500);
+    assert_eq!(resp["status"]["reason"], "InternalError");
+    let message = resp["status"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "cannot build the admission defaults patch for Gateway blue/gw: the object does not parse as JSON: "
+        ),
+        "{message}"
+    );
+}

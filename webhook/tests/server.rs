@@ -233,6 +233,44 @@ async fn served_cert(
     Ok(tls.get_ref().1.peer_certificates().unwrap()[0].clone())
 }
 
+/// A Gateway whose defaults cannot be written as a patch (its JSON holds a number no JSON tree
+/// holds, in a field the typed decode skips): the apiserver gets an error answer, and the
+/// error is counted.
+#[tokio::test]
+async fn a_defaults_patch_that_cannot_be_built_is_answered_and_counted() {
+    let cert = make_cert();
+    let h = start(&cert).await;
+    let base = format!("https://localhost:{}", h.running.admission_addr.port());
+    let body = serde_json::to_string(&review_body(json!([{"protocol": "tcp", "port": 80}])))
+        .unwrap()
+        .replacen(r#""port":80"#, r#""port":80,"futureField":1e400"#, 1);
+    let c = http(&[&cert.der]);
+    let answer: Value = c
+        .post(format!("{base}/mutate"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["response"]["allowed"], false, "{answer}");
+    assert_eq!(answer["response"]["status"]["code"], 500);
+    let text = c
+        .get(format!("http://{}/metrics", h.running.ops_addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"avigw_admission_errors_total{error="patch",kind="Gateway"} 1"#),
+        "{text}"
+    );
+    h.running.shutdown(Duration::from_secs(1)).await;
+}
+
 #[tokio::test]
 async fn tls12_and_tls13_only() {
     let cert = make_cert();

@@ -1,9 +1,10 @@
-//! Reads `-f` inputs: files, directories (recursively, sorted), or stdin.
+//! Reads `-f` inputs (files, directories, stdin: [`avigw_shared::input`]) into objects, noting
+//! objects defined twice.
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use avigw_shared::input::read_inputs;
 use avigw_shared::translate::{Object, parse_manifests};
 
 use super::PlanError;
@@ -40,39 +41,14 @@ fn identity(o: &Object) -> (&'static str, String) {
 }
 
 pub(crate) fn load_all(inputs: &[PathBuf]) -> Result<Loaded, PlanError> {
+    let read = read_inputs(inputs).map_err(|e| PlanError::Input(e.to_string()))?;
     let mut out = Loaded {
         objects: Vec::new(),
-        ignored: Vec::new(),
+        ignored: read.notes,
         seen: BTreeMap::new(),
     };
-    for input in inputs {
-        if input.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| PlanError::Input(format!("cannot read stdin: {e}")))?;
-            parse_into("<stdin>", &text, &mut out)?;
-            continue;
-        }
-        let meta = std::fs::metadata(input)
-            .map_err(|e| PlanError::Input(format!("cannot read {}: {e}", input.display())))?;
-        let files = if meta.is_dir() {
-            let mut files = Vec::new();
-            walk(input, &mut files)?;
-            files.sort();
-            if files.is_empty() {
-                out.ignored
-                    .push(format!("{}: no *.yaml, *.yml or *.json file", input.display()));
-            }
-            files
-        } else {
-            vec![input.clone()]
-        };
-        for f in files {
-            let text = std::fs::read_to_string(&f)
-                .map_err(|e| PlanError::Input(format!("cannot read {}: {e}", f.display())))?;
-            parse_into(&f.display().to_string(), &text, &mut out)?;
-        }
+    for input in &read.inputs {
+        parse_into(&input.name, &input.text, &mut out)?;
     }
     Ok(out)
 }
@@ -99,24 +75,5 @@ fn parse_into(name: &str, text: &str, out: &mut Loaded) -> Result<(), PlanError>
     }
     out.ignored
         .extend(m.ignored.into_iter().map(|i| format!("{name}: {i}")));
-    Ok(())
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), PlanError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| PlanError::Input(format!("cannot read {}: {e}", dir.display())))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| PlanError::Input(format!("cannot read {}: {e}", dir.display())))?
-            .path();
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            files.push(path);
-        }
-    }
     Ok(())
 }

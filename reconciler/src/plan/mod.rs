@@ -12,7 +12,8 @@ mod report;
 use std::path::PathBuf;
 
 use avigw_shared::config::{Purpose, RawConfig};
-use avigw_shared::translate::{Context, ControllerFacts, Snapshot, translate_all};
+use avigw_shared::rules::OwnershipSettings;
+use avigw_shared::translate::{Context, ControllerFacts, translate_all};
 
 pub use report::{Format, Report};
 
@@ -88,7 +89,10 @@ pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
 
     let loaded = load::load_all(&args.files)?;
     notes.extend(loaded.ignored.iter().map(|i| format!("note: {i}")));
-    let admitted = admit::admit(loaded.objects, config.default_lb_controller);
+    let ownership = OwnershipSettings {
+        default_lb_controller: config.default_lb_controller,
+    };
+    let admitted = admit::admit(config.service_type, loaded.objects, ownership);
     notes.extend(admitted.warnings.iter().map(|w| format!("Warning: {w}")));
     if !admitted.denials.is_empty() {
         if !args.allow_invalid {
@@ -102,7 +106,7 @@ pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
         );
     }
 
-    let snapshot = Snapshot::from_objects(config.service_type, admitted.objects);
+    let snapshot = admitted.snapshot;
     let ctx = Context::new(&config, &ControllerFacts::default());
     let plans = translate_all(&ctx, &snapshot);
     let report = Report::new(&ctx, &snapshot, &plans);

@@ -2,9 +2,11 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use super::format::{is_dns1123_subdomain, q};
+use super::gateway_class::is_our_class;
 use super::{RuleCode, Verdict};
 use crate::api::{
-    ADDRESS_TYPE_IP, CONTROLLER_NAME, Gateway, L4_PROTOCOLS, LABEL_GATEWAY_NAME, LABEL_GATEWAY_NAMESPACE,
+    ADDRESS_TYPE_IP, CONTROLLER_NAME, Gateway, GatewayClass, L4_PROTOCOLS, LABEL_GATEWAY_NAME,
+    LABEL_GATEWAY_NAMESPACE,
 };
 
 /// What is known of the Gateway's class when the rules run.
@@ -16,6 +18,18 @@ pub enum ClassState {
     Foreign,
     /// No class of that name is known (yet).
     Missing,
+}
+
+impl ClassState {
+    /// The state of a Gateway's class, from the class of that name if one exists: the one
+    /// place that decides whether a GatewayClass makes its Gateways avigw's.
+    pub fn of(class: Option<&GatewayClass>) -> ClassState {
+        match class {
+            Some(c) if is_our_class(c) => ClassState::Ours,
+            Some(_) => ClassState::Foreign,
+            None => ClassState::Missing,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,12 +1,15 @@
 //! The admission rules of SPEC §2: one pure function per object kind that returns *every*
-//! violation and warning. The webhook denies on them; the reconciler turns them into status
-//! conditions for objects that got in while the webhook was down.
+//! violation and warning, reached through one entry point, [`judge`]. The webhook denies on
+//! its verdict; `plan` refuses on it; the translation turns it into status conditions for
+//! objects that got in while the webhook was down.
 
 mod defaults;
 mod format;
 mod gateway;
 mod gateway_class;
 mod infra;
+mod judge;
+mod kind;
 mod ownership;
 mod service;
 
@@ -15,6 +18,8 @@ pub use format::{is_dns1123_label, is_dns1123_subdomain, is_label_key, is_label_
 pub use gateway::{ClassState, GatewayContext, validate_gateway};
 pub use gateway_class::{is_our_class, validate_gateway_class};
 pub use infra::validate_infra_setting;
+pub use judge::{Change, ClusterView, OwnershipSettings, Review, judge};
+pub use kind::RuleKind;
 pub use ownership::{ServiceOwnership, gateway_ref_of, service_ownership};
 pub use service::{ServiceContext, preferred_ip, validate_service};
 

@@ -19,8 +19,7 @@ use super::views::{SvcPort, SvcView};
 use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, CONTROLLER_NAME, Gateway, GatewayClass, Listener};
 use crate::naming::{check_avi_name, gateway_markers, gateway_pool_markers};
 use crate::rules::{
-    ClassState, GatewayContext, ServiceOwnership, Violation, default_gateway, is_our_class,
-    service_ownership, validate_gateway,
+    Change, ClassState, Review, ServiceOwnership, Violation, default_gateway, judge, service_ownership,
 };
 
 pub(crate) fn translate_gateway(ctx: &Context, snap: &Snapshot, key: &ObjKey) -> KeyPlan {
@@ -42,12 +41,8 @@ pub(crate) fn translate_gateway(ctx: &Context, snap: &Snapshot, key: &ObjKey) ->
     let generation = raw.metadata.generation;
     let class_name = gw.spec.gateway_class_name.as_str();
     let class = snap.classes.get(class_name).map(|c| c.as_ref());
-    let state = match class {
-        None => ClassState::Missing,
-        Some(c) if is_our_class(c) => ClassState::Ours,
-        Some(_) => ClassState::Foreign,
-    };
-    let verdict = validate_gateway(None, &gw, &GatewayContext { class: state });
+    let state = ClassState::of(class);
+    let verdict = judge(&Review::Gateway(Change::create(&gw)), snap, ctx.ownership());
     let class = match (state, class) {
         (ClassState::Ours, Some(c)) => c,
         (ClassState::Foreign, Some(c)) => {

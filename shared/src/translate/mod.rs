@@ -8,8 +8,9 @@
 //!
 //! Decisions where SPEC is silent (what an AKO user would expect, written down here):
 //! - Translation applies the admission defaults ([`crate::rules::default_gateway`]) and judges
-//!   Gateways with `validate_gateway(None, ..)`: GW-VIP-IMMUTABLE needs the stored object and
-//!   is left to the reconciler (Avi's 400 becomes [`AviOutcome::InvalidAddress`]).
+//!   each object as a create with [`crate::rules::judge`], the snapshot as its view of the
+//!   cluster: GW-VIP-IMMUTABLE needs the stored object and is left to the reconciler (Avi's 400
+//!   becomes [`AviOutcome::InvalidAddress`]).
 //! - [`Ownership`]: a Gateway whose class is missing is `Unclaimed` (status
 //!   `InvalidGatewayClass` is written); one of another controller's class is `NotOurs`, with an
 //!   `UnidentifiedController` status to write only if it still carries avigw's finalizer.
@@ -47,6 +48,7 @@ mod objects;
 mod placement;
 mod plan;
 mod proto;
+mod rules_view;
 mod servers;
 mod service;
 mod snapshot;
@@ -57,7 +59,7 @@ use std::collections::BTreeMap;
 
 pub use context::{Context, ControllerFacts};
 pub use keys::{Key, ObjKey};
-pub use manifest::{ManifestError, Manifests, parse_manifests};
+pub use manifest::{Document, Documents, ManifestError, Manifests, documents, parse_manifests};
 pub use plan::{KeyPlan, Ownership, Problem};
 pub use proto::Proto;
 pub use snapshot::{Affected, Object, ObjectKind, Snapshot};

@@ -15,7 +15,7 @@ use super::snapshot::Snapshot;
 use super::status::{REASON_NAME_TOO_LONG, ServiceIngressPlan};
 use crate::api::CONTROLLER_NAME;
 use crate::naming::{check_avi_name, service_markers, service_pool_markers};
-use crate::rules::{ServiceContext, ServiceOwnership, preferred_ip, service_ownership, validate_service};
+use crate::rules::{Change, Review, ServiceOwnership, judge, preferred_ip, service_ownership};
 
 pub(crate) fn translate_service(ctx: &Context, snap: &Snapshot, key: &ObjKey) -> KeyPlan {
     let k = Key::Service(key.clone());
@@ -37,14 +37,7 @@ pub(crate) fn translate_service(ctx: &Context, snap: &Snapshot, key: &ObjKey) ->
         return KeyPlan::not_ours(k, why);
     }
     let mut plan = KeyPlan::new(k, Ownership::Ours);
-    let verdict = validate_service(
-        None,
-        &svc.raw,
-        &ServiceContext {
-            default_lb_controller: ctx.default_lb_controller,
-            gateway: None,
-        },
-    );
+    let verdict = judge(&Review::Service(Change::create(&svc.raw)), snap, ctx.ownership());
     plan.notes
         .extend(verdict.warnings.iter().map(|w| format!("{}: {w}", w.code)));
     for v in &verdict.violations {

@@ -1,0 +1,95 @@
+use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, GATEWAY_GROUP};
+
+/// The kinds avigw has admission rules for; everything else is allowed untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleKind {
+    Gateway,
+    GatewayClass,
+    Service,
+    AviInfraSetting,
+    Other,
+}
+
+impl RuleKind {
+    /// The kind of an object of API group `group` (empty for the core group) and kind `kind`.
+    pub fn from_group_kind(group: &str, kind: &str) -> RuleKind {
+        match (group, kind) {
+            (GATEWAY_GROUP, "Gateway") => RuleKind::Gateway,
+            (GATEWAY_GROUP, "GatewayClass") => RuleKind::GatewayClass,
+            ("", "Service") => RuleKind::Service,
+            (AKO_GROUP, AVI_INFRA_SETTING_KIND) => RuleKind::AviInfraSetting,
+            _ => RuleKind::Other,
+        }
+    }
+
+    /// The kind of a manifest's `apiVersion` (`group/version`, or `version` for the core group)
+    /// and `kind`.
+    pub fn from_api_version_kind(api_version: &str, kind: &str) -> RuleKind {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        RuleKind::from_group_kind(group, kind)
+    }
+
+    /// The Kubernetes kind name (also the metric label).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Gateway => "Gateway",
+            RuleKind::GatewayClass => "GatewayClass",
+            RuleKind::Service => "Service",
+            RuleKind::AviInfraSetting => AVI_INFRA_SETTING_KIND,
+            RuleKind::Other => "Other",
+        }
+    }
+
+    /// Whether objects of this kind live in a namespace.
+    pub fn namespaced(self) -> bool {
+        matches!(self, RuleKind::Gateway | RuleKind::Service)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_and_kind_both_decide() {
+        assert_eq!(
+            RuleKind::from_group_kind("networking.x-k8s.io", "Gateway"),
+            RuleKind::Gateway
+        );
+        assert_eq!(
+            RuleKind::from_group_kind("networking.x-k8s.io", "GatewayClass"),
+            RuleKind::GatewayClass
+        );
+        assert_eq!(RuleKind::from_group_kind("", "Service"), RuleKind::Service);
+        assert_eq!(
+            RuleKind::from_group_kind("ako.vmware.com", "AviInfraSetting"),
+            RuleKind::AviInfraSetting
+        );
+        // Same kind name in another group is not ours.
+        assert_eq!(
+            RuleKind::from_group_kind("gateway.networking.k8s.io", "Gateway"),
+            RuleKind::Other
+        );
+        assert_eq!(
+            RuleKind::from_group_kind("example.io", "Service"),
+            RuleKind::Other
+        );
+        assert_eq!(RuleKind::from_group_kind("", "Pod"), RuleKind::Other);
+    }
+
+    #[test]
+    fn api_version_splits_off_the_version() {
+        assert_eq!(
+            RuleKind::from_api_version_kind("v1", "Service"),
+            RuleKind::Service
+        );
+        assert_eq!(
+            RuleKind::from_api_version_kind("networking.x-k8s.io/v1alpha1", "Gateway"),
+            RuleKind::Gateway
+        );
+        assert_eq!(
+            RuleKind::from_api_version_kind("apps/v1", "Service"),
+            RuleKind::Other
+        );
+    }
+}
