@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
@@ -295,7 +296,7 @@ impl TestEnv {
     /// A kubeconfig text for a bearer token, e.g. to run kubectl as a low-privilege user.
     pub fn kubeconfig_yaml(&self, user: &str, token: &str) -> Result<String> {
         let ca = std::fs::read(&self.info.ca_file).map_err(io_err("reading the CA file"))?;
-        let ca_b64 = base64_encode(&ca);
+        let ca_b64 = BASE64_STANDARD.encode(&ca);
         Ok(format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: testenv\n  cluster:\n    server: {url}\n    certificate-authority-data: {ca_b64}\nusers:\n- name: {user}\n  user:\n    token: {token}\ncontexts:\n- name: testenv\n  context:\n    cluster: testenv\n    user: {user}\ncurrent-context: testenv\n",
             url = self.info.url,
@@ -534,27 +535,6 @@ async fn apply_crds(client: Client, dir: PathBuf) -> Result<()> {
     Ok(())
 }
 
-fn base64_encode(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(T[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 // ---- process management --------------------------------------------------------------------
 
 /// Pid of the child, for the atexit handler (0 = none).
@@ -777,14 +757,5 @@ mod tests {
         assert_eq!(unique_name("Smoke_Test::gateway", 3), "smoke-test--gateway-3");
         assert_eq!(unique_name("--", 0), "t-0");
         assert!(unique_name(&"x".repeat(200), 12345).len() <= 63);
-    }
-
-    #[test]
-    fn base64_matches_rfc4648() {
-        assert_eq!(base64_encode(b""), "");
-        assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_encode(b"foo"), "Zm9v");
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
     }
 }
