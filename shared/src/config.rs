@@ -2,7 +2,7 @@
 //! (`AVIGW_<FLAG>`), a YAML file and Helm values give; [`RawConfig::validate`] turns it into a
 //! [`Config`] or one line naming the bad setting.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ipnet::IpNet;
@@ -537,11 +537,6 @@ fn parse_listen_addr(s: &str) -> Result<SocketAddr, ConfigError> {
             format!("{s:?} is not an address such as :9090 or 127.0.0.1:9090"),
         )
     })
-}
-
-/// Parses an IP given as a preferred VIP; shared by config and rules.
-pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.parse().ok()
 }
 
 #[cfg(test)]
