@@ -65,7 +65,7 @@ fn write_stdout(s: &str) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    init_tracing(args.log_json);
+    avigw_ops::init_tracing(avigw_ops::LogFormat::json(args.log_json));
     // One rustls provider for kube and the Avi client (both are built without a default).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let setup = args.config().and_then(|c| {
@@ -113,38 +113,9 @@ async fn serve(
     tracing::info!(metrics = %handle.metrics_addr, "serving metrics");
     tokio::select! {
         _ = handle.wait() => anyhow::bail!("a reconciler task stopped"),
-        _ = shutdown_signal() => {
+        _ = avigw_ops::shutdown_signal() => {
             tracing::info!("signalled; stopping");
             Ok(())
         }
-    }
-}
-
-/// Ctrl-C, or SIGTERM from the kubelet.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        b.json().init();
-    } else {
-        b.init();
     }
 }

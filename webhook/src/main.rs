@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use avigw_ops::LogFormat;
 use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::serve::{CertSource, ServeOptions};
 use clap::{Args, Parser, Subcommand};
@@ -81,7 +82,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_json);
+    avigw_ops::init_tracing(LogFormat::json(cli.log_json));
     // ring is the only rustls provider built in; choosing it explicitly keeps kube's TLS from
     // depending on feature unification.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -103,19 +104,6 @@ fn main() -> ExitCode {
                 }
             }
         }
-    }
-}
-
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
     }
 }
 
@@ -164,25 +152,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let webhook = avigw_webhook::serve::start(opts, client).await?;
     tracing::info!(admission = %webhook.admission_addr, metrics = %webhook.metrics_addr, "avigw-webhook serving");
-    shutdown_signal().await;
+    avigw_ops::shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     webhook
         .shutdown(Duration::from_secs(args.shutdown_grace_secs))
         .await;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term => {},
-    }
 }
