@@ -6,6 +6,6 @@ pub mod log;
 pub mod server;
 pub mod signal;
 
-pub use log::{LogFormat, init_tracing};
+pub use log::{LogArgs, LogFormat, init_tracing};
 pub use server::{METRICS_CONTENT_TYPE, OpsServer, Probes, serve};
 pub use signal::shutdown_signal;

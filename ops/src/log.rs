@@ -25,6 +25,31 @@ impl LogFormat {
     }
 }
 
+/// `--log-json[=BOOL]` (env `AVIGW_LOG_JSON`), for every avigw binary. `global`: it may be
+/// given before or after a subcommand; `require_equals`: `--log-json serve` is the flag then
+/// the subcommand, not a value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+pub struct LogArgs {
+    /// Log as JSON lines.
+    #[arg(
+        long,
+        env = "AVIGW_LOG_JSON",
+        global = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = false,
+        default_missing_value = "true"
+    )]
+    pub log_json: bool,
+}
+
+impl LogArgs {
+    pub fn format(&self) -> LogFormat {
+        LogFormat::json(self.log_json)
+    }
+}
+
 /// Installs the process-wide subscriber: `format` to stderr, `RUST_LOG` or `info`, colours
 /// only on a terminal. Does nothing when one is already installed.
 pub fn init_tracing(format: LogFormat) {
@@ -120,5 +145,46 @@ mod tests {
     fn the_flag_picks_the_format() {
         assert_eq!(LogFormat::json(true), LogFormat::Json);
         assert_eq!(LogFormat::json(false), LogFormat::Plain);
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        log: LogArgs,
+        #[command(subcommand)]
+        command: Option<Sub>,
+    }
+
+    #[derive(clap::Subcommand, PartialEq, Eq, Debug)]
+    enum Sub {
+        Serve,
+    }
+
+    fn parse(args: &[&str]) -> Result<(LogFormat, Option<Sub>), clap::Error> {
+        use clap::Parser;
+        let cli = Cli::try_parse_from(std::iter::once("bin").chain(args.iter().copied()))?;
+        Ok((cli.log.format(), cli.command))
+    }
+
+    #[test]
+    fn log_json_flag_forms() {
+        assert!(
+            std::env::var_os("AVIGW_LOG_JSON").is_none(),
+            "unset AVIGW_LOG_JSON to run this test: it checks the flag alone"
+        );
+        assert_eq!(parse(&[]).unwrap(), (LogFormat::Plain, None));
+        assert_eq!(parse(&["--log-json"]).unwrap(), (LogFormat::Json, None));
+        assert_eq!(parse(&["--log-json=true"]).unwrap().0, LogFormat::Json);
+        assert_eq!(parse(&["--log-json=false"]).unwrap().0, LogFormat::Plain);
+        // Before or after the subcommand, and never swallowing it as a value.
+        assert_eq!(
+            parse(&["--log-json", "serve"]).unwrap(),
+            (LogFormat::Json, Some(Sub::Serve))
+        );
+        assert_eq!(
+            parse(&["serve", "--log-json"]).unwrap(),
+            (LogFormat::Json, Some(Sub::Serve))
+        );
+        assert!(parse(&["--log-json=maybe"]).is_err());
     }
 }

@@ -11,7 +11,7 @@ mod report;
 
 use std::path::PathBuf;
 
-use avigw_shared::config::{Purpose, RawConfig};
+use avigw_shared::config::{ConfigFileArgs, Purpose, RawConfig};
 use avigw_shared::translate::{Context, ControllerFacts, Snapshot, translate_all};
 
 pub use report::{Format, Report};
@@ -25,9 +25,8 @@ pub struct PlanArgs {
     /// Repeatable. Multi-document YAML and List kinds are read.
     #[arg(short = 'f', long = "filename", required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
-    /// YAML config file (keys as in the Helm values, e.g. `clusterName: prod-1`); flags win.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config_file: ConfigFileArgs,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "yaml")]
     pub output: Format,
@@ -67,15 +66,10 @@ pub struct PlanOutput {
 
 pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
     let mut notes = Vec::new();
-    let mut raw = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| PlanError::Input(format!("cannot read config file {}: {e}", path.display())))?;
-            RawConfig::from_yaml(&text).map_err(|e| PlanError::Input(format!("{}: {e}", path.display())))?
-        }
-        None => RawConfig::default(),
-    }
-    .overlay(args.settings.clone());
+    let mut raw = args
+        .config_file
+        .load(args.settings.clone(), |p| std::fs::read_to_string(p))
+        .map_err(|e| PlanError::Input(e.to_string()))?;
     if raw.cluster_name.as_deref().is_none_or(str::is_empty) {
         notes.push(format!(
             "note: no --cluster-name (or AVIGW_CLUSTER_NAME / clusterName in --config); names use {DEFAULT_PLAN_CLUSTER_NAME:?}"
@@ -88,7 +82,7 @@ pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
 
     let loaded = load::load_all(&args.files)?;
     notes.extend(loaded.ignored.iter().map(|i| format!("note: {i}")));
-    let admitted = admit::admit(loaded.objects, config.default_lb_controller);
+    let admitted = admit::admit(loaded.objects, config.scope.default_lb_controller);
     notes.extend(admitted.warnings.iter().map(|w| format!("Warning: {w}")));
     if !admitted.denials.is_empty() {
         if !args.allow_invalid {

@@ -19,6 +19,24 @@ impl ConfigError {
     }
 }
 
+/// Every flag of `cmd` and of its subcommands that has an env variable, as
+/// `(command, flag, env)`: what a binary's tests hold to [`env_name`].
+#[cfg(feature = "cli")]
+pub fn flags_with_env(cmd: &clap::Command) -> Vec<(String, String, String)> {
+    std::iter::once(cmd)
+        .chain(cmd.get_subcommands())
+        .flat_map(|c| {
+            c.get_arguments().filter_map(move |a| {
+                Some((
+                    c.get_name().to_owned(),
+                    a.get_long()?.to_owned(),
+                    a.get_env()?.to_string_lossy().into_owned(),
+                ))
+            })
+        })
+        .collect()
+}
+
 /// `cluster-name` → `AVIGW_CLUSTER_NAME`.
 pub fn env_name(flag: &str) -> String {
     format!("AVIGW_{}", flag.replace('-', "_").to_ascii_uppercase())

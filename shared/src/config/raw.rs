@@ -4,13 +4,18 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{ConfigError, env_name};
+use super::ops_port::OpsPortArgs;
+use super::scope::ScopeArgs;
 
 /// Settings as given, before validation. Field names are the flags in camelCase, which is also
-/// the key in a `--config` YAML file and in the Helm values.
+/// the key in a `--config` YAML file.
+///
+/// The groups other binaries share ([`ScopeArgs`], [`OpsPortArgs`]) are flattened into the
+/// flags but skipped by serde: `flatten` cannot refuse unknown keys and loses the key and line
+/// of a bad value, so [`RawConfig::from_yaml`] reads each part from the file side by side.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct RawConfig {
     /// Prefix of every Avi object name (^[a-zA-Z0-9_-]{1,32}$).
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_CLUSTER_NAME"))]
@@ -60,24 +65,12 @@ pub struct RawConfig {
     /// default, flat or disabled.
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_AUTO_FQDN"))]
     pub auto_fqdn: Option<String>,
-    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_DEFAULT_DOMAIN"))]
-    pub default_domain: Option<String>,
-    /// key=value: only namespaces with this label are synced.
-    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_NAMESPACE_SELECTOR"))]
-    pub namespace_selector: Option<String>,
-    /// Namespace never synced (repeatable).
-    #[cfg_attr(
-        feature = "cli",
-        arg(long, env = "AVIGW_BLOCKED_NAMESPACE", value_delimiter = ',')
-    )]
-    #[serde(default)]
-    pub blocked_namespace: Vec<String>,
+    #[cfg_attr(feature = "cli", command(flatten))]
+    #[serde(skip)]
+    pub scope: ScopeArgs,
     /// Gateway support on or off.
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_SERVICES_API"))]
     pub services_api: Option<bool>,
-    /// LoadBalancer Services without a loadBalancerClass are ours.
-    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_DEFAULT_LB_CONTROLLER"))]
-    pub default_lb_controller: Option<bool>,
     /// ENTERPRISE, ENTERPRISE_WITH_CLOUD_SERVICES, ESSENTIALS or BASIC.
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_LICENSE_TIER"))]
     pub license_tier: Option<String>,
@@ -85,55 +78,7 @@ pub struct RawConfig {
     pub leader_elect: Option<bool>,
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_WORKERS"))]
     pub workers: Option<usize>,
-    /// Address of the plain-HTTP metrics/health port, e.g. :9090.
-    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_METRICS_ADDR"))]
-    pub metrics_addr: Option<String>,
-}
-
-impl RawConfig {
-    /// Parses a `--config` YAML file's text (keys as in the Helm values).
-    pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
-        serde_yaml::from_str(text).map_err(|e| ConfigError {
-            flag: "config",
-            env: env_name("config"),
-            reason: format!("not a valid config file: {e}"),
-        })
-    }
-
-    /// `self` with every setting `over` gives replacing ours (flags over a config file).
-    pub fn overlay(mut self, over: RawConfig) -> RawConfig {
-        macro_rules! take {
-            ($($f:ident),*) => { $( if over.$f.is_some() { self.$f = over.$f; } )* };
-        }
-        macro_rules! take_vec {
-            ($($f:ident),*) => { $( if !over.$f.is_empty() { self.$f = over.$f; } )* };
-        }
-        take!(
-            cluster_name,
-            controller,
-            username,
-            password_file,
-            token_file,
-            ca_file,
-            insecure_skip_verify,
-            api_version,
-            tenant,
-            cloud,
-            se_group,
-            vrf,
-            service_type,
-            node_selector,
-            auto_fqdn,
-            default_domain,
-            namespace_selector,
-            services_api,
-            default_lb_controller,
-            license_tier,
-            leader_elect,
-            workers,
-            metrics_addr
-        );
-        take_vec!(vip_network, node_network, blocked_namespace);
-        self
-    }
+    #[cfg_attr(feature = "cli", command(flatten))]
+    #[serde(skip)]
+    pub ops: OpsPortArgs,
 }

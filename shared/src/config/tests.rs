@@ -21,7 +21,8 @@ fn defaults() {
     assert_eq!(c.vrf, "global");
     assert_eq!(c.service_type, ServiceType::ClusterIP);
     assert_eq!(c.auto_fqdn, AutoFqdn::Default);
-    assert!(c.services_api && c.default_lb_controller && c.leader_elect);
+    assert!(c.services_api && c.scope.default_lb_controller && c.leader_elect);
+    assert_eq!(c.scope, Scope::default());
     assert_eq!(c.workers, 4);
     assert_eq!(c.metrics_addr, "0.0.0.0:9090".parse().unwrap());
     assert_eq!(c.license_tier, None);
@@ -92,14 +93,20 @@ fn one_line_errors_name_the_setting() {
         ),
         (
             RawConfig {
-                namespace_selector: Some("=x".into()),
+                scope: ScopeArgs {
+                    namespace_selector: Some("=x".into()),
+                    ..Default::default()
+                },
                 ..raw()
             },
             "--namespace-selector (AVIGW_NAMESPACE_SELECTOR)",
         ),
         (
             RawConfig {
-                blocked_namespace: vec!["Bad_NS".into()],
+                scope: ScopeArgs {
+                    blocked_namespace: vec!["Bad_NS".into()],
+                    ..Default::default()
+                },
                 ..raw()
             },
             "--blocked-namespace (AVIGW_BLOCKED_NAMESPACE): \"Bad_NS\" is not a namespace name",
@@ -120,7 +127,9 @@ fn one_line_errors_name_the_setting() {
         ),
         (
             RawConfig {
-                metrics_addr: Some("nine".into()),
+                ops: OpsPortArgs {
+                    metrics_addr: Some("nine".into()),
+                },
                 ..raw()
             },
             "--metrics-addr (AVIGW_METRICS_ADDR): \"nine\" is not an address",
@@ -141,7 +150,10 @@ fn one_line_errors_name_the_setting() {
         ),
         (
             RawConfig {
-                default_domain: Some("bad domain".into()),
+                scope: ScopeArgs {
+                    default_domain: Some("bad domain".into()),
+                    ..Default::default()
+                },
                 ..raw()
             },
             "--default-domain (AVIGW_DEFAULT_DOMAIN)",
@@ -200,9 +212,14 @@ fn parses_everything() {
         service_type: Some("NodePort".into()),
         node_selector: Some("role=edge".into()),
         auto_fqdn: Some("flat".into()),
-        default_domain: Some("avi.example.com.".into()),
+        scope: ScopeArgs {
+            default_domain: Some("avi.example.com.".into()),
+            ..Default::default()
+        },
         license_tier: Some("ESSENTIALS".into()),
-        metrics_addr: Some("127.0.0.1:9191".into()),
+        ops: OpsPortArgs {
+            metrics_addr: Some("127.0.0.1:9191".into()),
+        },
         ..raw()
     };
     let c = r.validate(Purpose::Plan).unwrap();
@@ -224,7 +241,8 @@ fn parses_everything() {
         })
     );
     assert_eq!(c.auto_fqdn, AutoFqdn::Flat);
-    assert_eq!(c.default_domain.as_deref(), Some("avi.example.com"));
+    assert_eq!(c.scope.default_domain.as_deref(), Some("avi.example.com"));
+    assert_eq!(c.metrics_addr, "127.0.0.1:9191".parse().unwrap());
     assert_eq!(c.license_tier, Some(LicenseTier::Essentials));
     assert!(!LicenseTier::Essentials.is_enterprise());
 }
@@ -236,7 +254,7 @@ fn yaml_file_and_overlay() {
         cluster_name: Some("fromflag".into()),
         ..Default::default()
     };
-    let c = file.overlay(flags).validate(Purpose::Plan).unwrap();
+    let c = file.overlay(flags).unwrap().validate(Purpose::Plan).unwrap();
     assert_eq!(c.cluster_name.as_str(), "fromflag");
     assert_eq!(c.auto_fqdn, AutoFqdn::Flat);
     assert_eq!(c.vip_networks.len(), 1);
@@ -248,5 +266,206 @@ fn yaml_file_and_overlay() {
             "invalid setting --config (AVIGW_CONFIG): not a valid config file: unknown field `clusterNmae`"
         ),
         "{e}"
+    );
+}
+
+/// The keys a `--config` file takes: the flags in camelCase, whichever group they are in.
+#[test]
+fn file_keys_are_the_flags_in_camel_case() {
+    let mut keys = RawConfig::file_keys();
+    keys.sort();
+    let mut want = vec![
+        "clusterName",
+        "controller",
+        "username",
+        "passwordFile",
+        "tokenFile",
+        "caFile",
+        "insecureSkipVerify",
+        "apiVersion",
+        "tenant",
+        "cloud",
+        "seGroup",
+        "vrf",
+        "vipNetwork",
+        "nodeNetwork",
+        "serviceType",
+        "nodeSelector",
+        "autoFqdn",
+        "defaultDomain",
+        "namespaceSelector",
+        "blockedNamespace",
+        "servicesApi",
+        "defaultLbController",
+        "licenseTier",
+        "leaderElect",
+        "workers",
+        "metricsAddr",
+    ];
+    want.sort();
+    assert_eq!(keys, want);
+}
+
+#[test]
+fn yaml_file_reads_every_group() {
+    let file = RawConfig::from_yaml(
+        "clusterName: f\ndefaultLbController: false\nblockedNamespace: [a, b]\nmetricsAddr: \":9191\"\n",
+    )
+    .unwrap();
+    assert_eq!(file.scope.default_lb_controller, Some(false));
+    assert_eq!(file.scope.blocked_namespace, vec!["a", "b"]);
+    assert_eq!(file.ops.metrics_addr.as_deref(), Some(":9191"));
+    let c = file.validate(Purpose::Plan).unwrap();
+    assert!(!c.scope.default_lb_controller);
+    assert_eq!(c.metrics_addr, "0.0.0.0:9191".parse().unwrap());
+}
+
+#[test]
+fn yaml_file_refuses_unknown_keys_next_to_every_group() {
+    for (text, key) in [
+        (
+            "clusterName: a\ndefaultLBController: true\n",
+            "defaultLBController",
+        ),
+        ("metricAddr: \":1\"\n", "metricAddr"),
+        ("namespaceSelector: a=b\nlogJson: true\n", "logJson"),
+        ("1: x\n", "1"),
+    ] {
+        let e = RawConfig::from_yaml(text).unwrap_err().to_string();
+        let want = format!(
+            "invalid setting --config (AVIGW_CONFIG): not a valid config file: unknown field `{key}`, expected one of `clusterName`, "
+        );
+        assert!(e.starts_with(&want), "{e}");
+        assert!(
+            e.contains("`defaultLbController`") && e.contains("`metricsAddr`"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "{e}");
+    }
+}
+
+#[test]
+fn yaml_errors_name_the_key_and_line_in_every_group() {
+    for (text, want) in [
+        (
+            "clusterName: a\ndefaultLbController: yes\n",
+            "not a valid config file: defaultLbController: invalid type: string \"yes\", expected a boolean at line 2",
+        ),
+        (
+            "metricsAddr: [1]\n",
+            "not a valid config file: metricsAddr: invalid type: sequence, expected a string at line 1",
+        ),
+        (
+            "workers: x\n",
+            "not a valid config file: workers: invalid type: string \"x\", expected usize at line 1",
+        ),
+        (
+            "- a\n",
+            "not a valid config file: invalid type: sequence, expected struct RawConfig",
+        ),
+    ] {
+        let e = RawConfig::from_yaml(text).unwrap_err().to_string();
+        assert!(e.contains(want), "{e}\n  want: {want}");
+    }
+    assert_eq!(RawConfig::from_yaml("").unwrap(), RawConfig::default());
+    assert_eq!(RawConfig::from_yaml("# nothing\n").unwrap(), RawConfig::default());
+}
+
+#[test]
+fn flags_win_over_the_file_in_every_group() {
+    let file = RawConfig::from_yaml(
+        "clusterName: f\nworkers: 2\ndefaultDomain: file.example.com\nblockedNamespace: [x]\nmetricsAddr: \":1\"\n",
+    )
+    .unwrap();
+    let flags = RawConfig {
+        scope: ScopeArgs {
+            default_lb_controller: Some(false),
+            blocked_namespace: vec!["y".into()],
+            ..Default::default()
+        },
+        ops: OpsPortArgs {
+            metrics_addr: Some(":2".into()),
+        },
+        ..Default::default()
+    };
+    let r = file.overlay(flags).unwrap();
+    assert_eq!(r.cluster_name.as_deref(), Some("f"));
+    assert_eq!(r.workers, Some(2));
+    assert_eq!(r.scope.default_domain.as_deref(), Some("file.example.com"));
+    assert_eq!(r.scope.default_lb_controller, Some(false));
+    assert_eq!(r.scope.blocked_namespace, vec!["y"]);
+    assert_eq!(r.ops.metrics_addr.as_deref(), Some(":2"));
+    // Nothing given over nothing stays nothing.
+    assert_eq!(
+        RawConfig::default().overlay(RawConfig::default()).unwrap(),
+        RawConfig::default()
+    );
+}
+
+#[test]
+fn config_file_is_read_through_the_callers_reader() {
+    let flags = RawConfig {
+        cluster_name: Some("flag".into()),
+        ..Default::default()
+    };
+    let none = ConfigFileArgs::default();
+    assert_eq!(
+        none.load(flags.clone(), |_| panic!("no file to read")).unwrap(),
+        flags
+    );
+    let some = ConfigFileArgs {
+        file: Some("/etc/avigw/config.yaml".into()),
+    };
+    let r = some
+        .load(flags.clone(), |p| {
+            assert_eq!(p, std::path::Path::new("/etc/avigw/config.yaml"));
+            Ok("clusterName: file\ntenant: t\n".into())
+        })
+        .unwrap();
+    assert_eq!(
+        (r.cluster_name.as_deref(), r.tenant.as_deref()),
+        (Some("flag"), Some("t"))
+    );
+    let e = some
+        .load(flags.clone(), |_| Err(std::io::Error::other("boom")))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "invalid setting --config (AVIGW_CONFIG): /etc/avigw/config.yaml: boom"
+    );
+    let e = some
+        .load(flags, |_| Ok("tennant: t\n".into()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown field `tennant`"), "{e}");
+}
+
+#[test]
+fn scope_and_ops_port_validate_alone() {
+    assert_eq!(ScopeArgs::default().validate().unwrap(), Scope::default());
+    assert!(Scope::default().default_lb_controller);
+    let e = ScopeArgs {
+        default_domain: Some("bad domain".into()),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("invalid setting --default-domain (AVIGW_DEFAULT_DOMAIN)"),
+        "{e}"
+    );
+    assert_eq!(
+        OpsPortArgs::default().validate().unwrap(),
+        "0.0.0.0:9090".parse().unwrap()
+    );
+    assert_eq!(
+        OpsPortArgs {
+            metrics_addr: Some("127.0.0.1:0".into())
+        }
+        .validate()
+        .unwrap(),
+        "127.0.0.1:0".parse().unwrap()
     );
 }

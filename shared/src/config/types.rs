@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use super::scope::Scope;
 use crate::naming::{AutoFqdn, ClusterName};
 
 /// A global VIP or node network: an Avi network name and an optional subnet.
@@ -88,11 +89,8 @@ pub struct Config {
     pub service_type: ServiceType,
     pub node_selector: Option<LabelPair>,
     pub auto_fqdn: AutoFqdn,
-    pub default_domain: Option<String>,
-    pub namespace_selector: Option<LabelPair>,
-    pub blocked_namespaces: Vec<String>,
+    pub scope: Scope,
     pub services_api: bool,
-    pub default_lb_controller: bool,
     pub license_tier: Option<LicenseTier>,
     pub leader_elect: bool,
     pub workers: usize,

@@ -2,7 +2,7 @@
 //! first bad setting with one line naming it.
 
 use super::error::ConfigError;
-use super::parse::{parse_listen_addr, parse_network, parse_pair};
+use super::parse::{parse_network, parse_pair};
 use super::raw::RawConfig;
 use super::types::{Config, LicenseTier, ServiceType};
 use crate::naming::{AutoFqdn, ClusterName};
@@ -121,32 +121,7 @@ impl RawConfig {
                 )
             })?,
         };
-        let default_domain = match self.default_domain {
-            Some(d) => {
-                let d = d.trim_end_matches('.').to_owned();
-                if !crate::rules::is_dns1123_subdomain(&d) {
-                    return Err(ConfigError::new(
-                        "default-domain",
-                        format!("{d:?} is not a DNS domain such as avi.example.com"),
-                    ));
-                }
-                Some(d)
-            }
-            None => None,
-        };
-        let namespace_selector = self
-            .namespace_selector
-            .as_deref()
-            .map(|s| parse_pair("namespace-selector", s))
-            .transpose()?;
-        for ns in &self.blocked_namespace {
-            if !crate::rules::is_dns1123_label(ns) {
-                return Err(ConfigError::new(
-                    "blocked-namespace",
-                    format!("{ns:?} is not a namespace name"),
-                ));
-            }
-        }
+        let scope = self.scope.validate()?;
         let license_tier = self
             .license_tier
             .as_deref()
@@ -166,7 +141,7 @@ impl RawConfig {
                 format!("{workers} is outside 1..=256"),
             ));
         }
-        let metrics_addr = parse_listen_addr(self.metrics_addr.as_deref().unwrap_or(":9090"))?;
+        let metrics_addr = self.ops.validate()?;
         Ok(Config {
             cluster_name,
             controller,
@@ -185,11 +160,8 @@ impl RawConfig {
             service_type,
             node_selector,
             auto_fqdn,
-            default_domain,
-            namespace_selector,
-            blocked_namespaces: self.blocked_namespace,
+            scope,
             services_api: self.services_api.unwrap_or(true),
-            default_lb_controller: self.default_lb_controller.unwrap_or(true),
             license_tier,
             leader_elect: self.leader_elect.unwrap_or(true),
             workers,
