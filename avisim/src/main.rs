@@ -83,21 +83,10 @@ struct Args {
     log_json: bool,
 }
 
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter);
-    if json {
-        b.json().init();
-    } else {
-        b.init();
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let a = Args::parse();
-    init_tracing(a.log_json);
+    avigw_ops::init_tracing(avigw_ops::LogFormat::json(a.log_json));
     let password = match (&a.password, &a.password_file) {
         (Some(p), _) => p.clone(),
         (None, Some(f)) => std::fs::read_to_string(f)

@@ -195,7 +195,7 @@ pub async fn start_reconciler_with(
     tweak: impl FnOnce(&mut avigw_shared::config::RawConfig),
 ) -> Result<Reconciler> {
     use avigw_reconciler::run::{self, LeaseSettings, Settings, cli};
-    use avigw_shared::config::{Purpose, RawConfig};
+    use avigw_shared::config::{OpsPortArgs, Purpose, RawConfig, ScopeArgs};
     let mut raw = RawConfig {
         cluster_name: Some(CLUSTER_NAME.into()),
         controller: Some(stack.avisim.base_url().to_owned()),
@@ -203,8 +203,13 @@ pub async fn start_reconciler_with(
         password_file: Some(stack.avi_password_file()),
         ca_file: Some(stack.avi_ca_file()),
         vip_network: vec!["vip-net".into()],
-        default_domain: Some("avi.example.com".into()),
-        metrics_addr: Some("127.0.0.1:0".into()),
+        scope: ScopeArgs {
+            default_domain: Some("avi.example.com".into()),
+            ..Default::default()
+        },
+        ops: OpsPortArgs {
+            metrics_addr: Some("127.0.0.1:0".into()),
+        },
         ..Default::default()
     };
     tweak(&mut raw);

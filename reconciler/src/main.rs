@@ -6,6 +6,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use avigw_ops::LogArgs;
 use avigw_reconciler::plan::{PlanArgs, execute};
 use avigw_reconciler::run::cli::RunArgs;
 use clap::{Parser, Subcommand};
@@ -17,6 +18,8 @@ use clap::{Parser, Subcommand};
     about = "avigw reconciler: Kubernetes Gateways and LoadBalancer Services on Avi"
 )]
 struct Cli {
+    #[command(flatten)]
+    log: LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +38,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    avigw_ops::init_tracing(cli.log.format());
     match cli.command {
         Command::Run(args) => run(*args),
         Command::Plan(args) => match execute(&args) {
@@ -65,7 +69,6 @@ fn write_stdout(s: &str) -> anyhow::Result<()> {
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    init_tracing(args.log_json);
     // One rustls provider for kube and the Avi client (both are built without a default).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let setup = args.config().and_then(|c| {
@@ -113,38 +116,77 @@ async fn serve(
     tracing::info!(metrics = %handle.metrics_addr, "serving metrics");
     tokio::select! {
         _ = handle.wait() => anyhow::bail!("a reconciler task stopped"),
-        _ = shutdown_signal() => {}
+        _ = avigw_ops::shutdown_signal() => {}
     }
     tracing::info!("signalled; stopping");
     handle.shutdown_gracefully().await;
     Ok(())
 }
 
-/// Ctrl-C, or SIGTERM from the kubelet.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
+#[cfg(test)]
+mod tests {
+    use avigw_shared::config::{env_name, flags_with_env};
+    use clap::CommandFactory;
 
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        b.json().init();
-    } else {
-        b.init();
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("avigw-reconciler").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// SPEC §7: env is `AVIGW_` + the flag in upper snake case; the Lease's namespace and
+    /// identity come from the pod (downward API) instead.
+    #[test]
+    fn flags_are_well_formed_and_named_after_their_env() {
+        Cli::command().debug_assert();
+        let flags = flags_with_env(&Cli::command());
+        for (_, long, env) in &flags {
+            match long.as_str() {
+                "lease-namespace" => assert_eq!(env, "POD_NAMESPACE"),
+                "identity" => assert_eq!(env, "POD_NAME"),
+                _ => assert_eq!(*env, env_name(long), "--{long}"),
+            }
+        }
+        let has = |cmd: &str, long: &str| flags.iter().any(|f| f.0 == cmd && f.1 == long);
+        for sub in ["run", "plan"] {
+            for shared in [
+                "config",
+                "metrics-addr",
+                "default-lb-controller",
+                "default-domain",
+            ] {
+                assert!(has(sub, shared), "{sub} --{shared} missing: {flags:?}");
+            }
+        }
+        assert!(has("avigw-reconciler", "log-json"), "{flags:?}");
+    }
+
+    #[test]
+    fn run_and_plan_read_the_same_settings() {
+        let shared = [
+            "--config",
+            "c.yaml",
+            "--default-lb-controller=false",
+            "--metrics-addr",
+            ":9191",
+        ];
+        let run_args: Vec<&str> = ["run"].iter().chain(&shared).copied().collect();
+        let plan_args: Vec<&str> = ["plan", "-f", "x.yaml"].iter().chain(&shared).copied().collect();
+        let (Command::Run(run), Command::Plan(plan)) = (parse(&run_args).command, parse(&plan_args).command)
+        else {
+            unreachable!()
+        };
+        assert_eq!(run.settings, plan.settings);
+        assert_eq!(run.config_file, plan.config_file);
+        assert_eq!(run.settings.scope.default_lb_controller, Some(false));
+        assert_eq!(run.settings.ops.metrics_addr.as_deref(), Some(":9191"));
+    }
+
+    #[test]
+    fn log_json_goes_before_or_after_the_subcommand() {
+        assert!(parse(&["--log-json", "run"]).log.log_json);
+        assert!(parse(&["run", "--log-json"]).log.log_json);
+        assert!(!parse(&["run", "--log-json=false"]).log.log_json);
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use avigw_shared::api::{
     Gateway, GatewayClass, GatewayClassSpec, GatewaySpec, LabelSelector, Listener, RouteBindingSelector,
 };
-use avigw_shared::config::{Config, Purpose, RawConfig};
+use avigw_shared::config::{Config, Purpose, RawConfig, ScopeArgs};
 use avigw_shared::translate::{Object, Snapshot};
 use k8s_openapi::api::core::v1::{Namespace, Service, ServicePort, ServiceSpec};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
@@ -20,7 +20,10 @@ pub const NAMESPACES: usize = 100;
 pub fn config() -> Config {
     RawConfig {
         cluster_name: Some("bench".into()),
-        default_domain: Some("avi.example.com".into()),
+        scope: ScopeArgs {
+            default_domain: Some("avi.example.com".into()),
+            ..Default::default()
+        },
         vip_network: vec!["vip-net=10.50.0.0/16".into()],
         ..Default::default()
     }

@@ -1,4 +1,4 @@
-//! The scale run of SPEC issue 4: 10,000 Gateways × 2 listeners, 20,000 Services, 200,000
+//! The translation at scale: 10,000 Gateways × 2 listeners, 20,000 Services, 200,000
 //! endpoints. Prints wall times (full translation, one key after one endpoint change) and peak
 //! RSS, with baselines measured in the same process (a snapshot clone, a JSON dump of the
 //! result). Run: `cargo bench -p avigw-shared --bench translate_scale`.

@@ -41,7 +41,7 @@ fn gw_fqdns(
 fn with_domain(mode: &str) -> avigw_shared::config::Config {
     config(|r| {
         r.auto_fqdn = Some(mode.into());
-        r.default_domain = Some("avi.example.com".into());
+        r.scope.default_domain = Some("avi.example.com".into());
     })
 }
 

@@ -13,7 +13,7 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
 fn golden_config() -> avigw_shared::config::Config {
     config(|r| {
         r.cluster_name = Some("demo".into());
-        r.default_domain = Some("avi.example.com".into());
+        r.scope.default_domain = Some("avi.example.com".into());
         r.vip_network = vec!["vip-global=10.50.0.0/24".into()];
     })
 }

@@ -25,7 +25,7 @@ fn without_a_selector_every_namespace_syncs() {
 
 #[test]
 fn with_a_selector_only_labelled_namespaces_sync() {
-    let cfg = config(|r| r.namespace_selector = Some("avi=sync".into()));
+    let cfg = config(|r| r.scope.namespace_selector = Some("avi=sync".into()));
     let plans = translate(&cfg, &cluster("avi: sync", "avi: other"));
     let p = plan(&plans, &gw_key("blue", "gw"));
     assert_eq!(p.ownership, Ownership::Ours);
@@ -46,7 +46,7 @@ fn with_a_selector_only_labelled_namespaces_sync() {
 
 #[test]
 fn blocked_namespaces_never_sync() {
-    let cfg = config(|r| r.blocked_namespace = vec!["blue".into()]);
+    let cfg = config(|r| r.scope.blocked_namespace = vec!["blue".into()]);
     let plans = translate(&cfg, &cluster("", ""));
     let p = plan(&plans, &gw_key("blue", "gw"));
     assert_eq!(p.ownership, Ownership::NotOurs);
@@ -56,7 +56,7 @@ fn blocked_namespaces_never_sync() {
 
 #[test]
 fn losing_the_label_removes_the_objects_and_regaining_it_brings_them_back() {
-    let cfg = config(|r| r.namespace_selector = Some("avi=sync".into()));
+    let cfg = config(|r| r.scope.namespace_selector = Some("avi=sync".into()));
     let context = ctx(&cfg);
     let mut snap = snapshot(&cfg, &cluster("avi: sync", "avi: sync"));
     let gw = gw_key("blue", "gw");

@@ -167,12 +167,12 @@ fn any_config() -> impl Strategy<Value = avigw_shared::config::Config> {
             let mode = mode.saturating_sub(1);
             config(|r| {
                 r.service_type = Some(["ClusterIP", "NodePort", "NodePortLocal"][mode].into());
-                r.namespace_selector = ns_sel.then(|| "avi=sync".into());
+                r.scope.namespace_selector = ns_sel.then(|| "avi=sync".into());
                 r.auto_fqdn = Some(["default", "flat", "disabled"][fqdn].into());
-                r.default_domain = Some("example.com".into());
+                r.scope.default_domain = Some("example.com".into());
                 r.license_tier = tier.then(|| "ESSENTIALS".into());
-                r.default_lb_controller = Some(lbdef);
-                r.blocked_namespace = vec!["kube-x".into()];
+                r.scope.default_lb_controller = Some(lbdef);
+                r.scope.blocked_namespace = vec!["kube-x".into()];
                 r.node_selector = mode.eq(&1).then(|| "role=edge".into());
             })
         })

@@ -153,7 +153,7 @@ fn load_balancer_class_rules() {
         plan(&translate(cfg, yaml), &svc_key("red", "lb")).ownership
     };
     let default_on = default_config();
-    let default_off = config(|r| r.default_lb_controller = Some(false));
+    let default_off = config(|r| r.scope.default_lb_controller = Some(false));
     let no_class = lb_service("red", "lb", "", "", &[("TCP", 80)]);
     assert_eq!(ours(&default_on, &no_class), Ownership::Ours);
     assert_eq!(ours(&default_off, &no_class), Ownership::NotOurs);

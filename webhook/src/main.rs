@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use avigw_ops::LogArgs;
+use avigw_shared::config::{ConfigError, OpsPortArgs, Scope, ScopeArgs};
 use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::serve::{CertSource, ServeOptions};
 use clap::{Args, Parser, Subcommand};
@@ -12,9 +14,8 @@ use kube::Client;
 #[derive(Parser)]
 #[command(name = "avigw-webhook", version, about = "avigw admission webhook")]
 struct Cli {
-    /// Log as JSON lines.
-    #[arg(long, env = "AVIGW_LOG_JSON", global = true)]
-    log_json: bool,
+    #[command(flatten)]
+    log: LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,15 +31,8 @@ enum Command {
         #[arg(short = 'f', long = "filename", required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]
-        policy: PolicyArgs,
+        scope: ScopeArgs,
     },
-}
-
-#[derive(Args)]
-struct PolicyArgs {
-    /// LoadBalancer Services without a loadBalancerClass are ours.
-    #[arg(long, env = "AVIGW_DEFAULT_LB_CONTROLLER", default_value_t = true, action = clap::ArgAction::Set)]
-    default_lb_controller: bool,
 }
 
 #[derive(Args)]
@@ -46,9 +40,8 @@ struct ServeArgs {
     /// Address of the TLS admission port.
     #[arg(long, env = "AVIGW_LISTEN", default_value = "0.0.0.0:8443")]
     listen: SocketAddr,
-    /// Address of the plain-HTTP /metrics, /healthz, /readyz port.
-    #[arg(long, env = "AVIGW_METRICS_ADDR", default_value = "0.0.0.0:9090")]
-    metrics_addr: SocketAddr,
+    #[command(flatten)]
+    ops: OpsPortArgs,
     /// PEM certificate chain (leaf first), e.g. from a mounted Secret; reloaded when it changes.
     #[arg(
         long,
@@ -77,18 +70,25 @@ struct ServeArgs {
     #[arg(long, env = "AVIGW_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
     #[command(flatten)]
-    policy: PolicyArgs,
+    scope: ScopeArgs,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_json);
+    avigw_ops::init_tracing(cli.log.format());
     // ring is the only rustls provider built in; choosing it explicitly keeps kube's TLS from
     // depending on feature unification.
     let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.command {
-        Command::Check { files, policy } => check(&files, policy),
+        Command::Check { files, scope } => match scope.validate() {
+            Ok(scope) => check(&files, &scope),
+            Err(e) => bad_setting(e),
+        },
         Command::Serve(args) => {
+            let (metrics_addr, scope) = match serve_settings(&args) {
+                Ok(c) => c,
+                Err(e) => return bad_setting(e),
+            };
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match rt.block_on(serve(args)) {
+            match rt.block_on(serve(args, metrics_addr, scope)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("avigw-webhook: {e:#}");
@@ -107,20 +107,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
+/// A bad flag stops start-up with one line and exit code 2, as in the reconciler.
+fn bad_setting(e: ConfigError) -> ExitCode {
+    eprintln!("avigw-webhook: {e}");
+    ExitCode::from(2)
+}
+
+/// The settings `serve` shares with the reconciler, checked before anything starts.
+fn serve_settings(args: &ServeArgs) -> Result<(SocketAddr, Scope), ConfigError> {
+    Ok((args.ops.validate()?, args.scope.clone().validate()?))
+}
+
+/// The admission settings of a validated scope.
+fn policy(scope: &Scope) -> PolicyConfig {
+    PolicyConfig {
+        default_lb_controller: scope.default_lb_controller,
     }
 }
 
-fn check(files: &[PathBuf], policy: PolicyArgs) -> ExitCode {
+fn check(files: &[PathBuf], scope: &Scope) -> ExitCode {
     let docs = match avigw_webhook::check::read_docs(files) {
         Ok(d) => d,
         Err(e) => {
@@ -131,12 +136,7 @@ fn check(files: &[PathBuf], policy: PolicyArgs) -> ExitCode {
     for note in &docs.notes {
         eprintln!("note: {note}");
     }
-    let report = avigw_webhook::check::check_docs(
-        &docs.docs,
-        PolicyConfig {
-            default_lb_controller: policy.default_lb_controller,
-        },
-    );
+    let report = avigw_webhook::check::check_docs(&docs.docs, policy(scope));
     print!("{}", report.text);
     if report.all_admitted {
         ExitCode::SUCCESS
@@ -145,7 +145,7 @@ fn check(files: &[PathBuf], policy: PolicyArgs) -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
+async fn serve(args: ServeArgs, metrics_addr: SocketAddr, scope: Scope) -> Result<()> {
     let cert = match (args.tls_cert_file, args.tls_key_file, args.self_signed) {
         (Some(cert), Some(key), _) => CertSource::Files {
             cert,
@@ -160,15 +160,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .context("connecting to the Kubernetes API")?;
     let opts = ServeOptions {
         listen: args.listen,
-        metrics_addr: args.metrics_addr,
+        metrics_addr,
         cert,
-        policy: PolicyConfig {
-            default_lb_controller: args.policy.default_lb_controller,
-        },
+        policy: policy(&scope),
     };
     let webhook = avigw_webhook::serve::start(opts, client).await?;
     tracing::info!(admission = %webhook.admission_addr, metrics = %webhook.metrics_addr, "avigw-webhook serving");
-    shutdown_signal().await;
+    avigw_ops::shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     webhook
         .shutdown(Duration::from_secs(args.shutdown_grace_secs))
@@ -176,17 +174,95 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+#[cfg(test)]
+mod tests {
+    use avigw_shared::config::{env_name, flags_with_env};
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("avigw-webhook").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let all: Vec<&str> = ["serve", "--self-signed"].iter().chain(args).copied().collect();
+        match parse(&all).command {
+            Command::Serve(a) => a,
+            Command::Check { .. } => unreachable!(),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term => {},
+    }
+
+    #[test]
+    fn flags_are_well_formed_and_named_after_their_env() {
+        Cli::command().debug_assert();
+        let flags = flags_with_env(&Cli::command());
+        for (_, long, env) in &flags {
+            assert_eq!(*env, env_name(long), "--{long}");
+        }
+        for shared in [
+            "log-json",
+            "metrics-addr",
+            "default-lb-controller",
+            "default-domain",
+        ] {
+            assert!(
+                flags.iter().any(|f| f.1 == shared),
+                "--{shared} missing: {flags:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn metrics_addr_takes_the_reconcilers_syntax() {
+        let default = serve_args(&[]).ops.validate().unwrap();
+        assert_eq!(default, "0.0.0.0:9090".parse().unwrap());
+        let port_only = serve_args(&["--metrics-addr", ":9191"]).ops.validate().unwrap();
+        assert_eq!(port_only, "0.0.0.0:9191".parse().unwrap());
+        let e = serve_args(&["--metrics-addr=nine"]).ops.validate().unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid setting --metrics-addr (AVIGW_METRICS_ADDR): \"nine\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn serve_and_check_read_the_same_scope() {
+        assert!(serve_args(&[]).scope.validate().unwrap().default_lb_controller);
+        let off = serve_args(&["--default-lb-controller=false"])
+            .scope
+            .validate()
+            .unwrap();
+        assert!(!policy(&off).default_lb_controller);
+        let Command::Check { scope, files } = parse(&[
+            "check",
+            "-f",
+            "x.yaml",
+            "--default-lb-controller",
+            "false",
+            "--default-domain",
+            "avi.example.com",
+        ])
+        .command
+        else {
+            unreachable!()
+        };
+        assert_eq!(files, vec![PathBuf::from("x.yaml")]);
+        let scope = scope.validate().unwrap();
+        assert!(!scope.default_lb_controller);
+        assert_eq!(scope.default_domain.as_deref(), Some("avi.example.com"));
+    }
+
+    #[test]
+    fn log_json_goes_before_or_after_the_subcommand() {
+        assert!(parse(&["--log-json", "serve", "--self-signed"]).log.log_json);
+        assert!(parse(&["serve", "--self-signed", "--log-json"]).log.log_json);
+        assert!(
+            !parse(&["serve", "--self-signed", "--log-json=false"])
+                .log
+                .log_json
+        );
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use avigw_ops::OpsServer;
 use avigw_shared::rules::ClusterView;
 use axum::Router;
 use axum::body::Bytes;
@@ -13,7 +14,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 
@@ -60,12 +61,24 @@ pub fn admission_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-pub fn ops_router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .with_state(state)
+/// What the webhook reports on its ops port.
+struct OpsProbes {
+    metrics: Arc<Metrics>,
+    readiness: Arc<Readiness>,
+}
+
+impl avigw_ops::Probes for OpsProbes {
+    fn metrics(&self) -> String {
+        self.metrics.render()
+    }
+
+    fn readiness(&self) -> Result<(), String> {
+        if self.readiness.is_ready() {
+            Ok(())
+        } else {
+            Err("not ready: cluster view not synced or no certificate".into())
+        }
+    }
 }
 
 async fn validate(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
@@ -119,42 +132,21 @@ fn bool_label(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-async fn metrics(State(s): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(),
-    )
-        .into_response()
-}
-
-async fn readyz(State(s): State<AppState>) -> Response {
-    if s.readiness.is_ready() {
-        (StatusCode::OK, "ok").into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: cluster view not synced or no certificate",
-        )
-            .into_response()
-    }
-}
-
 /// Running servers; `shutdown` drains in-flight requests for up to `grace`.
 pub struct Running {
     pub admission_addr: SocketAddr,
     pub ops_addr: SocketAddr,
     admission: Handle<SocketAddr>,
-    ops: Handle<SocketAddr>,
-    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+    admission_task: tokio::task::JoinHandle<std::io::Result<()>>,
+    ops: OpsServer,
 }
 
 impl Running {
     pub async fn shutdown(self, grace: Duration) {
         self.admission.graceful_shutdown(Some(grace));
-        self.ops.graceful_shutdown(Some(grace));
-        for t in self.tasks {
-            let _ = t.await;
-        }
+        tokio::join!(self.ops.shutdown(grace), async {
+            let _ = self.admission_task.await;
+        });
     }
 }
 
@@ -165,32 +157,31 @@ pub async fn start(
     tls: rustls::ServerConfig,
     state: AppState,
 ) -> std::io::Result<Running> {
+    let probes = Arc::new(OpsProbes {
+        metrics: state.metrics.clone(),
+        readiness: state.readiness.clone(),
+    });
+    let ops = avigw_ops::serve(ops_listen, probes).await?;
     let admission = Handle::new();
-    let ops = Handle::new();
     let tls = RustlsConfig::from_config(Arc::new(tls));
-    let app = admission_router(state.clone());
-    let a = tokio::spawn(
+    let app = admission_router(state);
+    let admission_task = tokio::spawn(
         axum_server::bind_rustls(admission_listen, tls)
             .handle(admission.clone())
             .serve(app.into_make_service()),
     );
-    let o = tokio::spawn(
-        axum_server::bind(ops_listen)
-            .handle(ops.clone())
-            .serve(ops_router(state).into_make_service()),
-    );
-    let (Some(admission_addr), Some(ops_addr)) = (admission.listening().await, ops.listening().await) else {
-        a.abort();
-        o.abort();
+    let Some(admission_addr) = admission.listening().await else {
+        admission_task.abort();
+        ops.shutdown(Duration::ZERO).await;
         return Err(std::io::Error::other(format!(
-            "could not listen on {admission_listen} and {ops_listen}"
+            "could not listen on {admission_listen}"
         )));
     };
     Ok(Running {
         admission_addr,
-        ops_addr,
+        ops_addr: ops.local_addr(),
         admission,
+        admission_task,
         ops,
-        tasks: vec![a, o],
     })
 }

@@ -11,7 +11,7 @@ mod report;
 
 use std::path::PathBuf;
 
-use avigw_shared::config::{Purpose, RawConfig};
+use avigw_shared::config::{ConfigFileArgs, Purpose, RawConfig};
 use avigw_shared::rules::OwnershipSettings;
 use avigw_shared::translate::{Context, ControllerFacts, translate_all};
 
@@ -26,9 +26,8 @@ pub struct PlanArgs {
     /// Repeatable. Multi-document YAML and List kinds are read.
     #[arg(short = 'f', long = "filename", required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
-    /// YAML config file (keys as in the Helm values, e.g. `clusterName: prod-1`); flags win.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config_file: ConfigFileArgs,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "yaml")]
     pub output: Format,
@@ -68,15 +67,10 @@ pub struct PlanOutput {
 
 pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
     let mut notes = Vec::new();
-    let mut raw = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| PlanError::Input(format!("cannot read config file {}: {e}", path.display())))?;
-            RawConfig::from_yaml(&text).map_err(|e| PlanError::Input(format!("{}: {e}", path.display())))?
-        }
-        None => RawConfig::default(),
-    }
-    .overlay(args.settings.clone());
+    let mut raw = args
+        .config_file
+        .load(args.settings.clone(), |p| std::fs::read_to_string(p))
+        .map_err(|e| PlanError::Input(e.to_string()))?;
     if raw.cluster_name.as_deref().is_none_or(str::is_empty) {
         notes.push(format!(
             "note: no --cluster-name (or AVIGW_CLUSTER_NAME / clusterName in --config); names use {DEFAULT_PLAN_CLUSTER_NAME:?}"
@@ -90,7 +84,7 @@ pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
     let loaded = load::load_all(&args.files)?;
     notes.extend(loaded.ignored.iter().map(|i| format!("note: {i}")));
     let ownership = OwnershipSettings {
-        default_lb_controller: config.default_lb_controller,
+        default_lb_controller: config.scope.default_lb_controller,
     };
     let admitted = admit::admit(config.service_type, loaded.objects, ownership);
     notes.extend(admitted.warnings.iter().map(|w| format!("Warning: {w}")));

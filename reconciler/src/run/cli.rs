@@ -5,16 +5,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use avigw_shared::config::{Config, Purpose, RawConfig};
+use avigw_shared::config::{Config, ConfigFileArgs, Purpose, RawConfig};
 
 use super::{LeaseSettings, Settings};
 use crate::avi::{AviClientConfig, Credentials, Secret, TlsOptions};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// YAML config file (keys as in the Helm values); flags and env win.
-    #[arg(long, value_name = "FILE", env = "AVIGW_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config_file: ConfigFileArgs,
     /// Namespace of the leader-election Lease.
     #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
     pub lease_namespace: String,
@@ -33,9 +32,6 @@ pub struct RunArgs {
     /// Seconds between full resyncs (re-read Avi, re-check every key); 0 = never.
     #[arg(long, env = "AVIGW_RESYNC_SECONDS", default_value_t = 600)]
     pub resync_seconds: u64,
-    /// Log as JSON lines.
-    #[arg(long, env = "AVIGW_LOG_JSON", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
-    pub log_json: bool,
     #[command(flatten)]
     pub settings: RawConfig,
 }
@@ -47,17 +43,10 @@ pub struct SetupError(pub String);
 
 impl RunArgs {
     pub fn config(&self) -> Result<Config, SetupError> {
-        let raw = match &self.config {
-            Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| SetupError(format!("invalid setting --config: {}: {e}", p.display())))?;
-                RawConfig::from_yaml(&text)
-                    .map_err(|e| SetupError(e.to_string()))?
-                    .overlay(self.settings.clone())
-            }
-            None => self.settings.clone(),
-        };
-        raw.validate(Purpose::Run).map_err(|e| SetupError(e.to_string()))
+        self.config_file
+            .load(self.settings.clone(), |p| std::fs::read_to_string(p))
+            .and_then(|raw| raw.validate(Purpose::Run))
+            .map_err(|e| SetupError(e.to_string()))
     }
 
     pub fn settings(&self, config: Config) -> Result<Settings, SetupError> {

@@ -12,7 +12,7 @@ use avigw_reconciler::avi::{
     AviClient, AviClientConfig, Credentials, ListQuery, RetryPolicy, Secret, TlsOptions,
 };
 use avigw_reconciler::run::{self, LeaseSettings, RunHandle, Settings};
-use avigw_shared::config::{Purpose, RawConfig};
+use avigw_shared::config::{OpsPortArgs, Purpose, RawConfig, ScopeArgs};
 use avigw_testenv::TestContext;
 use avisim::{SimConfig, SimHandle};
 use serde_json::Value;
@@ -109,10 +109,15 @@ impl Env {
             password_file: Some(self.dir.join("password")),
             ca_file: Some(self.dir.join("ca.pem")),
             vip_network: vec!["vip-net".into()],
-            namespace_selector: Some(format!("{TEST_LABEL}={}", self.ctx.ns)),
+            scope: ScopeArgs {
+                namespace_selector: Some(format!("{TEST_LABEL}={}", self.ctx.ns)),
+                ..ScopeArgs::default()
+            },
             leader_elect: Some(false),
             workers: Some(4),
-            metrics_addr: Some("127.0.0.1:0".into()),
+            ops: OpsPortArgs {
+                metrics_addr: Some("127.0.0.1:0".into()),
+            },
             ..RawConfig::default()
         }
     }

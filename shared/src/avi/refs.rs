@@ -2,6 +2,8 @@
 //! controller answers with absolute URLs (`https://host/api/<kind>/<uuid>#<name>`). [`parse_ref`]
 //! reads both so desired and actual objects compare by name.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
 /// Avi object kinds (URL path segments).
 pub mod kind {
     pub const VIRTUALSERVICE: &str = "virtualservice";
@@ -65,51 +67,22 @@ pub fn parse_ref(r: &str) -> Option<RefTarget> {
     Some(RefTarget { kind, name, uuid })
 }
 
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
+/// Everything but RFC 3986's unreserved characters is escaped.
+const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 fn encode_into(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        if is_unreserved(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
-        }
-    }
+    out.extend(utf8_percent_encode(s, ESCAPED));
 }
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
+/// Percent-decodes, with `+` as a space as in a query string (`%2B` stays a plus); a `%`
+/// without two hex digits is kept as it is, and bytes that are not UTF-8 become U+FFFD.
 fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                // Two hex digits always fit a byte.
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let spaced = s.replace('+', " ");
+    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
@@ -139,5 +112,53 @@ mod tests {
         assert_eq!(t.uuid.as_deref(), Some("dvportgroup-1-cloud-x"));
         assert!(parse_ref("/api/pool").is_none());
         assert!(parse_ref("nonsense").is_none());
+    }
+
+    #[test]
+    fn reserved_characters_are_escaped() {
+        // RFC 3986 gen-delims and sub-delims, space, percent and non-ASCII: all escaped,
+        // upper-case hex; the unreserved `-._~` and alphanumerics stay.
+        assert_eq!(
+            name_ref("pool", ":/?#[]@!$&'()*+,;= %"),
+            "/api/pool?name=%3A%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%20%25"
+        );
+        assert_eq!(name_ref("pool", "a-b.c_d~e9"), "/api/pool?name=a-b.c_d~e9");
+        assert_eq!(name_ref("pool", "é"), "/api/pool?name=%C3%A9");
+        assert_eq!(uuid_ref("network", "a/b c"), "/api/network/a%2Fb%20c");
+    }
+
+    #[test]
+    fn decoding_reads_queries_as_avi_writes_them() {
+        let name = |r: &str| parse_ref(r).and_then(|t| t.name);
+        // `+` is a space in a query; an escaped plus is a plus.
+        assert_eq!(name("/api/pool?name=a+b").as_deref(), Some("a b"));
+        assert_eq!(name("/api/pool?name=a%2Bb").as_deref(), Some("a+b"));
+        // Lower-case hex decodes too; a stray `%` is kept.
+        assert_eq!(name("/api/pool?name=a%2fb").as_deref(), Some("a/b"));
+        assert_eq!(name("/api/pool?name=100%").as_deref(), Some("100%"));
+        assert_eq!(name("/api/pool?name=%zz%4").as_deref(), Some("%zz%4"));
+        // Escaped bytes that are not UTF-8 become U+FFFD.
+        assert_eq!(name("/api/pool?name=%FF").as_deref(), Some("\u{FFFD}"));
+        // The fragment of an absolute ref is decoded the same way.
+        assert_eq!(
+            name("https://ctl/api/pool/pool-1#a%20b%23c").as_deref(),
+            Some("a b#c")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_name_survives_a_round_trip(kind in "[a-z]{1,20}", n in ".{1,40}") {
+            let t = parse_ref(&name_ref(&kind, &n)).unwrap();
+            proptest::prop_assert_eq!(t.kind, kind);
+            proptest::prop_assert_eq!(t.name, Some(n));
+            proptest::prop_assert_eq!(t.uuid, None);
+        }
+
+        #[test]
+        fn any_uuid_survives_a_round_trip(u in ".{1,40}") {
+            let t = parse_ref(&uuid_ref("pool", &u)).unwrap();
+            proptest::prop_assert_eq!(t.uuid, Some(u));
+        }
     }
 }

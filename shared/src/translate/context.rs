@@ -47,6 +47,7 @@ impl Context {
     pub fn new(config: &Config, facts: &ControllerFacts) -> Self {
         let license_tier = config.license_tier.or(facts.license_tier).unwrap_or_default();
         let domain = config
+            .scope
             .default_domain
             .clone()
             .or_else(|| {
@@ -64,10 +65,10 @@ impl Context {
             auto_fqdn: config.auto_fqdn,
             service_type: config.service_type,
             node_selector: config.node_selector.clone(),
-            namespace_selector: config.namespace_selector.clone(),
-            blocked_namespaces: config.blocked_namespaces.iter().cloned().collect(),
+            namespace_selector: config.scope.namespace_selector.clone(),
+            blocked_namespaces: config.scope.blocked_namespaces.iter().cloned().collect(),
             services_api: config.services_api,
-            default_lb_controller: config.default_lb_controller,
+            default_lb_controller: config.scope.default_lb_controller,
             tenant: config.tenant.clone(),
             cloud: config.cloud.clone(),
             vrf: config.vrf.clone(),
