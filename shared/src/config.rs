@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use crate::api::ShardSize;
 use crate::naming::{AutoFqdn, ClusterName};
 
 /// A bad setting: `<flag> (<ENV>): <what is wrong>`, meant to stop start-up as one line.
@@ -97,6 +98,9 @@ pub struct RawConfig {
     pub auto_fqdn: Option<String>,
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_DEFAULT_DOMAIN"))]
     pub default_domain: Option<String>,
+    /// Shared parents for Ingress hosts: LARGE (8), MEDIUM (4), SMALL (1) or DEDICATED.
+    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_SHARD_VS_SIZE"))]
+    pub shard_vs_size: Option<String>,
     /// key=value: only namespaces with this label are synced.
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_NAMESPACE_SELECTOR"))]
     pub namespace_selector: Option<String>,
@@ -206,6 +210,7 @@ pub struct Config {
     pub node_selector: Option<LabelPair>,
     pub auto_fqdn: AutoFqdn,
     pub default_domain: Option<String>,
+    pub shard_vs_size: ShardSize,
     pub namespace_selector: Option<LabelPair>,
     pub blocked_namespaces: Vec<String>,
     pub services_api: bool,
@@ -257,6 +262,7 @@ impl RawConfig {
             node_selector,
             auto_fqdn,
             default_domain,
+            shard_vs_size,
             namespace_selector,
             services_api,
             default_lb_controller,
@@ -388,6 +394,15 @@ impl RawConfig {
             }
             None => None,
         };
+        let shard_vs_size = match self.shard_vs_size.as_deref() {
+            None => ShardSize::default(),
+            Some(s) => ShardSize::parse(s).ok_or_else(|| {
+                ConfigError::new(
+                    "shard-vs-size",
+                    format!("{s:?} is not one of {}", ShardSize::VALUES.join(", ")),
+                )
+            })?,
+        };
         let namespace_selector = self
             .namespace_selector
             .as_deref()
@@ -440,6 +455,7 @@ impl RawConfig {
             node_selector,
             auto_fqdn,
             default_domain,
+            shard_vs_size,
             namespace_selector,
             blocked_namespaces: self.blocked_namespace,
             services_api: self.services_api.unwrap_or(true),
@@ -572,6 +588,7 @@ mod tests {
         assert_eq!(c.workers, 4);
         assert_eq!(c.metrics_addr, "0.0.0.0:9090".parse().unwrap());
         assert_eq!(c.license_tier, None);
+        assert_eq!(c.shard_vs_size, ShardSize::Large);
     }
 
     #[test]
@@ -657,6 +674,13 @@ mod tests {
                     ..raw()
                 },
                 "--license-tier (AVIGW_LICENSE_TIER): \"GOLD\" is not one of ENTERPRISE",
+            ),
+            (
+                RawConfig {
+                    shard_vs_size: Some("HUGE".into()),
+                    ..raw()
+                },
+                "--shard-vs-size (AVIGW_SHARD_VS_SIZE): \"HUGE\" is not one of LARGE, MEDIUM, SMALL, DEDICATED",
             ),
             (
                 RawConfig {
@@ -750,6 +774,7 @@ mod tests {
             default_domain: Some("avi.example.com.".into()),
             license_tier: Some("ESSENTIALS".into()),
             metrics_addr: Some("127.0.0.1:9191".into()),
+            shard_vs_size: Some("DEDICATED".into()),
             ..raw()
         };
         let c = r.validate(Purpose::Plan).unwrap();
@@ -774,11 +799,15 @@ mod tests {
         assert_eq!(c.default_domain.as_deref(), Some("avi.example.com"));
         assert_eq!(c.license_tier, Some(LicenseTier::Essentials));
         assert!(!LicenseTier::Essentials.is_enterprise());
+        assert_eq!(c.shard_vs_size, ShardSize::Dedicated);
     }
 
     #[test]
     fn yaml_file_and_overlay() {
-        let file = RawConfig::from_yaml("clusterName: fromfile\nautoFqdn: flat\nvipNetwork: [a]\n").unwrap();
+        let file = RawConfig::from_yaml(
+            "clusterName: fromfile\nautoFqdn: flat\nvipNetwork: [a]\nshardVsSize: MEDIUM\n",
+        )
+        .unwrap();
         let flags = RawConfig {
             cluster_name: Some("fromflag".into()),
             ..Default::default()
@@ -787,6 +816,7 @@ mod tests {
         assert_eq!(c.cluster_name.as_str(), "fromflag");
         assert_eq!(c.auto_fqdn, AutoFqdn::Flat);
         assert_eq!(c.vip_networks.len(), 1);
+        assert_eq!(c.shard_vs_size, ShardSize::Medium);
         let e = RawConfig::from_yaml("clusterNmae: typo\n")
             .unwrap_err()
             .to_string();
