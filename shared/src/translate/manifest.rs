@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_yaml::Value;
 
-use super::snapshot::Object;
+use super::object::Object;
 use crate::api::{AKO_GROUP, GATEWAY_GROUP, GATEWAY_VERSION};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +70,9 @@ fn add_value(value: Value, doc: usize, out: &mut Manifests) -> Result<(), String
         ("v1", "Node") => from(value, Object::Node),
         ("v1", "Pod") => from(value, Object::Pod),
         ("v1", "Namespace") => from(value, Object::Namespace),
+        ("v1", "Secret") => from(value, Object::Secret),
+        ("networking.k8s.io/v1", "Ingress") => from(value, Object::Ingress),
+        ("networking.k8s.io/v1", "IngressClass") => from(value, Object::IngressClass),
         ("discovery.k8s.io/v1", "EndpointSlice") => from(value, Object::EndpointSlice),
         _ => {
             out.ignored.push(format!(

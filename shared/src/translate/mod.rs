@@ -43,24 +43,29 @@ mod gateway;
 mod keys;
 mod manifest;
 mod namespace;
+mod object;
 mod objects;
 mod placement;
 mod plan;
 mod proto;
+mod secret;
 mod servers;
 mod service;
 mod snapshot;
+mod snapshot_l7;
 mod status;
 mod views;
 
 use std::collections::BTreeMap;
 
 pub use context::{Context, ControllerFacts};
-pub use keys::{Key, ObjKey};
+pub use keys::{Key, L7Key, L7Unit, ObjKey};
 pub use manifest::{ManifestError, Manifests, parse_manifests};
+pub use object::{Object, ObjectKind};
 pub use plan::{KeyPlan, Ownership, Problem};
 pub use proto::Proto;
-pub use snapshot::{Affected, Object, ObjectKind, Snapshot};
+pub use secret::{SECRET_CERT, SECRET_KEY};
+pub use snapshot::{Affected, Changes, Snapshot};
 pub use status::*;
 pub use views::LABEL_SERVICE_NAME;
 
@@ -69,6 +74,7 @@ pub fn translate_key(ctx: &Context, snap: &Snapshot, key: &Key) -> KeyPlan {
     match key {
         Key::Gateway(k) => gateway::translate_gateway(ctx, snap, k),
         Key::Service(k) => service::translate_service(ctx, snap, k),
+        Key::L7(_) => KeyPlan::not_ours(key.clone(), "Ingress translation is not built yet"),
     }
 }
 
