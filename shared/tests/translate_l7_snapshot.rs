@@ -111,8 +111,8 @@ fn the_oldest_ingress_owns_a_host_across_namespaces() {
     let yaml = join(&[
         ingress_class("avi", true, Some("is1")),
         infra_setting("is1", "", "Accepted"),
-        format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: team-a, labels: {{avi: 'on'}}}}\n"),
-        format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: team-b, labels: {{avi: 'on'}}}}\n"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {avi: 'on'}}\n".to_owned(),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b, labels: {avi: 'on'}}\n".to_owned(),
         ingress(
             "team-b",
             "web",
@@ -258,4 +258,31 @@ fn a_snapshot_without_config_ignores_ingresses() {
         .into_iter()
         .collect();
     assert_eq!(parents.len(), 8);
+}
+
+#[test]
+fn a_class_change_keeps_the_secrets_of_its_ingresses() {
+    let cfg = l7_config(|_| {});
+    let ing2 = ingress(
+        "default",
+        "ing2",
+        2,
+        &tls(&["noo.com"], "noo-tls"),
+        &[rule("noo.com", &[("/bar", "Prefix", "svc2", "http")])],
+    );
+    let mut snap = l7_snapshot(
+        &cfg,
+        &join(&[base(), ing2, secret("default", "noo-tls", CERT, KEY)]),
+    );
+    let held = snap.len();
+    // The class gains an AviInfraSetting: its Ingresses move to is1's keys, their Secret stays.
+    let c = upsert(
+        &mut snap,
+        &join(&[
+            ingress_class("avi", true, Some("is1")),
+            infra_setting("is1", "", "Accepted"),
+        ]),
+    );
+    assert!(c.fetch_secrets.is_empty(), "{:?}", c.fetch_secrets);
+    assert_eq!(snap.len(), held + 1, "only the AviInfraSetting was added");
 }

@@ -123,14 +123,16 @@ mod tests {
         let chain = format!("{crt}{other}");
         assert!(SecretView::new(&secret(Some(&chain), Some(key.as_bytes()))).is_valid());
         // stringData works too (a manifest given to `plan`).
-        let mut s = Secret::default();
-        s.string_data = Some(
-            [
-                (SECRET_CERT.to_owned(), crt.clone()),
-                (SECRET_KEY.to_owned(), key.clone()),
-            ]
-            .into(),
-        );
+        let s = Secret {
+            string_data: Some(
+                [
+                    (SECRET_CERT.to_owned(), crt.clone()),
+                    (SECRET_KEY.to_owned(), key.clone()),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        };
         assert!(SecretView::new(&s).is_valid());
     }
 

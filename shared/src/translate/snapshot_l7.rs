@@ -272,8 +272,10 @@ impl Snapshot {
         (resolved, candidate)
     }
 
-    /// Adds or withdraws an Ingress's host claims and Secret references.
-    fn l7_claim(&mut self, key: &ObjKey, add: bool, ch: &mut ChangeSet) {
+    /// Adds or withdraws an Ingress's host claims and Secret references. A withdrawal leaves
+    /// the Secrets it was the last user of in `orphans`: [`Snapshot::l7_drop_orphans`] drops
+    /// those still unused once the change is complete (a re-resolved Ingress claims them again).
+    fn l7_claim(&mut self, key: &ObjKey, add: bool, ch: &mut ChangeSet, orphans: &mut BTreeSet<ObjKey>) {
         let Some(e) = self.l7.ingresses.get(key) else {
             return;
         };
@@ -309,15 +311,24 @@ impl Snapshot {
                 users.remove(key);
                 if users.is_empty() {
                     self.l7.secret_refs.remove(&s);
-                    self.l7.secrets.remove(&s);
-                    ch.fetch_secrets.remove(&s);
+                    orphans.insert(s);
                 }
             }
         }
     }
 
+    /// Drops the Secrets of `orphans` no TLS entry of ours names any more.
+    fn l7_drop_orphans(&mut self, orphans: BTreeSet<ObjKey>, ch: &mut ChangeSet) {
+        for s in orphans {
+            if !self.l7.secret_refs.contains_key(&s) {
+                self.l7.secrets.remove(&s);
+                ch.fetch_secrets.remove(&s);
+            }
+        }
+    }
+
     /// Re-resolves an Ingress's class and candidacy (after a class or namespace change).
-    fn l7_reresolve(&mut self, key: &ObjKey, ch: &mut ChangeSet) {
+    fn l7_reresolve(&mut self, key: &ObjKey, ch: &mut ChangeSet, orphans: &mut BTreeSet<ObjKey>) {
         let Some(e) = self.l7.ingresses.get(key) else {
             return;
         };
@@ -325,12 +336,12 @@ impl Snapshot {
         if e.resolved == resolved && e.candidate == candidate {
             return;
         }
-        self.l7_claim(key, false, ch);
+        self.l7_claim(key, false, ch, orphans);
         if let Some(e) = self.l7.ingresses.get_mut(key) {
             e.resolved = resolved;
             e.candidate = candidate;
         }
-        self.l7_claim(key, true, ch);
+        self.l7_claim(key, true, ch, orphans);
     }
 
     pub(crate) fn l7_upsert_ingress(&mut self, ing: &Ingress, ch: &mut ChangeSet) {
@@ -363,10 +374,12 @@ impl Snapshot {
                 .unwrap_or_default(),
         );
         self.l7_note_keys(&hosts, ch);
-        self.l7_remove_entry(&key, ch);
+        let mut orphans = BTreeSet::new();
+        self.l7_remove_entry(&key, ch, &mut orphans);
         self.l7_index(&key, &entry.parsed, true);
         self.l7.ingresses.insert(key.clone(), entry);
-        self.l7_claim(&key, true, ch);
+        self.l7_claim(&key, true, ch, &mut orphans);
+        self.l7_drop_orphans(orphans, ch);
         self.l7_replace(&hosts, ch);
     }
 
@@ -376,12 +389,14 @@ impl Snapshot {
         };
         let hosts = e.hosts();
         self.l7_note_keys(&hosts, ch);
-        self.l7_remove_entry(key, ch);
+        let mut orphans = BTreeSet::new();
+        self.l7_remove_entry(key, ch, &mut orphans);
+        self.l7_drop_orphans(orphans, ch);
         self.l7_replace(&hosts, ch);
     }
 
-    fn l7_remove_entry(&mut self, key: &ObjKey, ch: &mut ChangeSet) {
-        self.l7_claim(key, false, ch);
+    fn l7_remove_entry(&mut self, key: &ObjKey, ch: &mut ChangeSet, orphans: &mut BTreeSet<ObjKey>) {
+        self.l7_claim(key, false, ch, orphans);
         if let Some(old) = self.l7.ingresses.remove(key) {
             self.l7_index(key, &old.parsed, false);
         }
@@ -464,9 +479,11 @@ impl Snapshot {
             Some(c) => self.l7.classes.insert(name.to_owned(), c),
             None => self.l7.classes.remove(name),
         };
+        let mut orphans = BTreeSet::new();
         for k in &users {
-            self.l7_reresolve(k, ch);
+            self.l7_reresolve(k, ch, &mut orphans);
         }
+        self.l7_drop_orphans(orphans, ch);
         self.l7_replace(&hosts, ch);
     }
 
@@ -497,9 +514,11 @@ impl Snapshot {
             .take_while(|(k, _)| k.namespace == namespace)
             .map(|(k, _)| k.clone())
             .collect();
+        let mut orphans = BTreeSet::new();
         for k in &keys {
-            self.l7_reresolve(k, ch);
+            self.l7_reresolve(k, ch, &mut orphans);
         }
+        self.l7_drop_orphans(orphans, ch);
         self.l7_replace(hosts, ch);
     }
 
