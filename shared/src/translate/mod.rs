@@ -40,6 +40,7 @@
 mod context;
 mod fqdn;
 mod gateway;
+mod ingress;
 mod keys;
 mod manifest;
 mod namespace;
@@ -59,10 +60,15 @@ mod views;
 use std::collections::BTreeMap;
 
 pub use context::{Context, ControllerFacts};
+pub use ingress::{
+    IngressReport, REASON_BACKEND_NOT_FOUND, REASON_INFRA_SETTING_NOT_READY, REASON_INVALID_INGRESS_CLASS,
+    REASON_MULTIPLE_DEFAULT_CLASSES, REASON_NAME_CONFLICT, REASON_SECRET_INVALID, REASON_SECRET_NOT_FOUND,
+    ingress_report, ingress_status, translate_l7_hosts,
+};
 pub use keys::{Key, L7Key, L7Unit, ObjKey};
 pub use manifest::{ManifestError, Manifests, parse_manifests};
 pub use object::{Object, ObjectKind};
-pub use plan::{KeyPlan, Ownership, Problem};
+pub use plan::{IngressOnKey, KeyPlan, Ownership, Problem};
 pub use proto::Proto;
 pub use secret::{SECRET_CERT, SECRET_KEY};
 pub use snapshot::{Affected, Changes, Snapshot};
@@ -74,7 +80,7 @@ pub fn translate_key(ctx: &Context, snap: &Snapshot, key: &Key) -> KeyPlan {
     match key {
         Key::Gateway(k) => gateway::translate_gateway(ctx, snap, k),
         Key::Service(k) => service::translate_service(ctx, snap, k),
-        Key::L7(_) => KeyPlan::not_ours(key.clone(), "Ingress translation is not built yet"),
+        Key::L7(k) => ingress::translate_l7(ctx, snap, k),
     }
 }
 

@@ -285,9 +285,9 @@ impl Snapshot {
             }
             Object::AviInfraSetting(a) => {
                 let name = a.metadata.name.clone().unwrap_or_default();
-                let hosts = self.l7_setting_before(&name, &mut ch);
+                let before = self.l7_setting_before(&name, &mut ch);
                 ch.whole_all(self.upsert_setting(a));
-                self.l7_setting_after(&name, &hosts, &mut ch);
+                self.l7_setting_after(&before, &mut ch);
             }
             Object::Ingress(i) => self.l7_upsert_ingress(&i, &mut ch),
             Object::IngressClass(c) => self.l7_upsert_class(&c, &mut ch),
@@ -331,9 +331,9 @@ impl Snapshot {
                 self.l7_namespace_after(name, &hosts, &mut ch);
             }
             ObjectKind::AviInfraSetting => {
-                let hosts = self.l7_setting_before(name, &mut ch);
+                let before = self.l7_setting_before(name, &mut ch);
                 ch.whole_all(self.remove_setting(name));
-                self.l7_setting_after(name, &hosts, &mut ch);
+                self.l7_setting_after(&before, &mut ch);
             }
             ObjectKind::Ingress => self.l7_remove_ingress(&key, &mut ch),
             ObjectKind::IngressClass => self.l7_remove_class(name, &mut ch),

@@ -7,8 +7,8 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 
 use super::IngressEntry;
-use crate::rules::{Backend, ClassInfra, ParsedIngress, ParsedIngressClass};
-use crate::translate::keys::ObjKey;
+use crate::rules::{Backend, ParsedIngress, ParsedIngressClass};
+use crate::translate::keys::{Key, ObjKey};
 use crate::translate::secret::SecretView;
 use crate::translate::snapshot::{ChangeSet, Snapshot};
 
@@ -128,22 +128,13 @@ impl Snapshot {
         if default_of(old) || default_of(new.as_deref()) {
             users.extend(self.l7.by_class.get(&None).cloned().unwrap_or_default());
         }
-        let mut infras: Vec<Option<String>> = Vec::new();
-        for c in [old, new.as_deref()].into_iter().flatten() {
-            if let ClassInfra::Setting(n) = c.infra() {
-                infras.push(Some(n));
-            }
-        }
+        let parents = self.l7_parent_keys();
         let hosts: BTreeSet<String> = users
             .iter()
             .filter_map(|k| self.l7.ingresses.get(k))
             .flat_map(IngressEntry::hosts)
             .collect();
         self.l7_note_keys(&hosts, ch);
-        // Parents of an AviInfraSetting live while a class of ours names it (SPEC-ingress §4.2).
-        for i in &infras {
-            ch.whole_all(self.l7_shard_keys(i.as_deref()));
-        }
         match new {
             Some(c) => self.l7.classes.insert(name.to_owned(), c),
             None => self.l7.classes.remove(name),
@@ -154,6 +145,15 @@ impl Snapshot {
         }
         self.l7_drop_orphans(orphans, ch);
         self.l7_replace(&hosts, ch);
+        self.l7_note_dropped_parents(&parents, ch);
+    }
+
+    /// Names the parents of `before` that may no longer stand (SPEC-ingress §4.2: a parent
+    /// lives while its AviInfraSetting is Accepted and named by a class of ours, and its
+    /// number is below the shard count), so that their objects go. Parents that stay valid are
+    /// named only through their hosts: a parent is created with its first host.
+    fn l7_note_dropped_parents(&self, before: &BTreeSet<Key>, ch: &mut ChangeSet) {
+        ch.whole_all(before.difference(&self.l7_parent_keys()).cloned());
     }
 
     /// Before a Namespace changes: the hosts of its Ingresses, whose keys are noted.
@@ -191,9 +191,13 @@ impl Snapshot {
         self.l7_replace(hosts, ch);
     }
 
-    /// Before an AviInfraSetting changes: the hosts it owns and its parents, whose keys are
-    /// noted.
-    pub(crate) fn l7_setting_before(&self, name: &str, ch: &mut ChangeSet) -> BTreeSet<String> {
+    /// Before an AviInfraSetting changes: the hosts it owns (their keys are noted) and the
+    /// parents that stand now.
+    pub(crate) fn l7_setting_before(
+        &self,
+        name: &str,
+        ch: &mut ChangeSet,
+    ) -> (BTreeSet<String>, BTreeSet<Key>) {
         let hosts = self
             .l7
             .infra_hosts
@@ -201,27 +205,18 @@ impl Snapshot {
             .cloned()
             .unwrap_or_default();
         self.l7_note_keys(&hosts, ch);
-        if self
-            .l7
-            .classes
-            .values()
-            .any(|c| c.infra() == ClassInfra::Setting(name.to_owned()))
-        {
-            ch.whole_all(self.l7_shard_keys(Some(name)));
-        }
-        hosts
+        (hosts, self.l7_parent_keys())
     }
 
-    pub(crate) fn l7_setting_after(&mut self, name: &str, hosts: &BTreeSet<String>, ch: &mut ChangeSet) {
-        self.l7_replace(hosts, ch);
-        if self
-            .l7
-            .classes
-            .values()
-            .any(|c| c.infra() == ClassInfra::Setting(name.to_owned()))
-        {
-            ch.whole_all(self.l7_shard_keys(Some(name)));
-        }
+    /// After an AviInfraSetting changed: its hosts' keys (the shard size may have moved them),
+    /// and the parents that no longer stand.
+    pub(crate) fn l7_setting_after(
+        &mut self,
+        before: &(BTreeSet<String>, BTreeSet<Key>),
+        ch: &mut ChangeSet,
+    ) {
+        self.l7_replace(&before.0, ch);
+        self.l7_note_dropped_parents(&before.1, ch);
     }
 
     /// A backend Service's servers changed: the hosts routing to it change inside their keys.
