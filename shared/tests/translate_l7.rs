@@ -725,6 +725,17 @@ fn parents_come_with_their_first_host_and_go_with_their_setting() {
         "web",
     );
     assert!(!translate_key(&ctx, &snap, &key).avi.is_empty(), "kept");
+    // Its setting's SE group changes: the kept parent is to be updated where it stands, and is
+    // not a key to sync (that would create the parents that never had a host).
+    let c = snap
+        .upsert_detailed(objs(&infra_setting("is1", "", "Accepted").replace("se-is1", "se-other")).remove(0));
+    assert!(c.keys.is_empty(), "{:?}", c.keys);
+    assert!(c.kept_parents.contains(&key) && c.kept_parents.len() == 8);
+    let vs = translate_key(&ctx, &snap, &key).avi.virtualservice.unwrap();
+    assert_eq!(
+        vs.se_group_ref.as_deref(),
+        Some("/api/serviceenginegroup?name=se-other")
+    );
     // The setting is Rejected: its kept parent is named, and yields nothing (deleted).
     let named = snap.upsert(objs(&infra_setting("is1", "", "Rejected")).remove(0));
     assert!(named.contains(&key), "{named:?}");

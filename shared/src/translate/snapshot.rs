@@ -34,6 +34,11 @@ pub struct Changes {
     /// Secrets a TLS entry of ours now names that the snapshot does not hold (they were dropped
     /// on arrival, or never seen): read them and upsert them.
     pub fetch_secrets: BTreeSet<ObjKey>,
+    /// Shared parents without hosts whose objects may have changed (their AviInfraSetting or
+    /// class changed). A parent is created with its first host and kept after its last one
+    /// (SPEC-ingress §4.2), so translate and sync each of these only if its parent virtual
+    /// service exists on Avi. Not in `keys`.
+    pub kept_parents: BTreeSet<Key>,
 }
 
 /// Collects [`Changes`]: a key changed as a whole wins over host-only changes of it.
@@ -42,6 +47,7 @@ pub(crate) struct ChangeSet {
     whole: Affected,
     hosts: BTreeMap<Key, BTreeSet<String>>,
     pub fetch_secrets: BTreeSet<ObjKey>,
+    pub kept_parents: BTreeSet<Key>,
 }
 
 impl ChangeSet {
@@ -65,10 +71,12 @@ impl ChangeSet {
     fn finish(self) -> Changes {
         let mut keys = self.whole;
         keys.extend(self.hosts.keys().cloned());
+        let kept_parents = self.kept_parents.difference(&keys).cloned().collect();
         Changes {
             keys,
             hosts: self.hosts,
             fetch_secrets: self.fetch_secrets,
+            kept_parents,
         }
     }
 }
@@ -287,7 +295,7 @@ impl Snapshot {
                 let name = a.metadata.name.clone().unwrap_or_default();
                 let before = self.l7_setting_before(&name, &mut ch);
                 ch.whole_all(self.upsert_setting(a));
-                self.l7_setting_after(&before, &mut ch);
+                self.l7_setting_after(&name, &before, &mut ch);
             }
             Object::Ingress(i) => self.l7_upsert_ingress(&i, &mut ch),
             Object::IngressClass(c) => self.l7_upsert_class(&c, &mut ch),
@@ -333,7 +341,7 @@ impl Snapshot {
             ObjectKind::AviInfraSetting => {
                 let before = self.l7_setting_before(name, &mut ch);
                 ch.whole_all(self.remove_setting(name));
-                self.l7_setting_after(&before, &mut ch);
+                self.l7_setting_after(name, &before, &mut ch);
             }
             ObjectKind::Ingress => self.l7_remove_ingress(&key, &mut ch),
             ObjectKind::IngressClass => self.l7_remove_class(name, &mut ch),

@@ -119,34 +119,33 @@ pub fn translate_l7_hosts(ctx: &Context, snap: &Snapshot, key: &Key, hosts: &BTr
 
 /// The placement of a key's objects, or why it has none: a shard beyond the current shard
 /// count, an AviInfraSetting that is missing, not Accepted or named by no class of ours
-/// (SPEC-ingress §4.2, §4.7).
+/// (SPEC-ingress §4.2, §4.7). The reason is a fixed text: which of these holds can change
+/// without the key being named (its objects are nothing either way).
 fn key_placement(ctx: &Context, snap: &Snapshot, key: &L7Key) -> Result<Placement, String> {
     if snap.l7.settings.is_none() {
         return Err("the snapshot was made without a config (Snapshot::for_config)".to_owned());
     }
     let infra = key.infra.as_deref();
     let size = snap.l7_shard_size(infra);
-    match &key.unit {
-        L7Unit::Shard(n) if *n >= size.shard_count() => {
-            return Err(format!("shard {n} is beyond the shard size {}", size.as_str()));
-        }
-        L7Unit::Dedicated(_) if size != ShardSize::Dedicated => {
-            return Err(format!("the shard size is {}, not DEDICATED", size.as_str()));
-        }
-        _ => {}
-    }
-    if let Some(name) = infra {
+    let fits = match &key.unit {
+        L7Unit::Shard(n) => *n < size.shard_count(),
+        L7Unit::Dedicated(_) => size == ShardSize::Dedicated,
+    };
+    let ready = infra.is_none_or(|name| {
         let used = snap
             .l7
             .classes
             .values()
             .any(|c| c.is_ours() && c.infra() == ClassInfra::Setting(name.to_owned()));
-        if !used {
-            return Err(format!("no IngressClass of ours names AviInfraSetting {name:?}"));
-        }
-        if !snap.settings.get(name).is_some_and(|s| s.is_accepted()) {
-            return Err(format!("AviInfraSetting {name:?} is missing or not Accepted"));
-        }
+        used && snap.settings.get(name).is_some_and(|s| s.is_accepted())
+    });
+    if !ready {
+        return Err(
+            "its AviInfraSetting is missing, not Accepted, or named by no IngressClass of ours: nothing of it stands".to_owned(),
+        );
+    }
+    if !fits {
+        return Err("it does not fit the current shard size: nothing of it stands".to_owned());
     }
     Ok(resolve(ctx, snap, infra).0)
 }

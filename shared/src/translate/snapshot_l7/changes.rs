@@ -129,11 +129,21 @@ impl Snapshot {
             users.extend(self.l7.by_class.get(&None).cloned().unwrap_or_default());
         }
         let parents = self.l7_parent_keys();
-        let hosts: BTreeSet<String> = users
+        let infras: Vec<Option<String>> = [old, new.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.infra().name().map(|n| Some(n.to_owned())))
+            .collect();
+        // The Ingresses' hosts, and every host owned under an AviInfraSetting the class names:
+        // whether a class of ours names it decides whether their keys stand.
+        let mut hosts: BTreeSet<String> = users
             .iter()
             .filter_map(|k| self.l7.ingresses.get(k))
             .flat_map(IngressEntry::hosts)
             .collect();
+        for i in &infras {
+            hosts.extend(self.l7.infra_hosts.get(i).into_iter().flatten().cloned());
+        }
         self.l7_note_keys(&hosts, ch);
         match new {
             Some(c) => self.l7.classes.insert(name.to_owned(), c),
@@ -145,15 +155,25 @@ impl Snapshot {
         }
         self.l7_drop_orphans(orphans, ch);
         self.l7_replace(&hosts, ch);
-        self.l7_note_dropped_parents(&parents, ch);
+        self.l7_note_parents(&parents, &infras, ch);
     }
 
     /// Names the parents of `before` that may no longer stand (SPEC-ingress §4.2: a parent
     /// lives while its AviInfraSetting is Accepted and named by a class of ours, and its
-    /// number is below the shard count), so that their objects go. Parents that stay valid are
-    /// named only through their hosts: a parent is created with its first host.
-    fn l7_note_dropped_parents(&self, before: &BTreeSet<Key>, ch: &mut ChangeSet) {
-        ch.whole_all(before.difference(&self.l7_parent_keys()).cloned());
+    /// number is below the shard count), so that their objects go; and lists the parents of
+    /// `infras` that stand without hosts as kept parents to update where they exist. Parents
+    /// are named as keys only through their hosts: a parent is created with its first host.
+    fn l7_note_parents(&self, before: &BTreeSet<Key>, infras: &[Option<String>], ch: &mut ChangeSet) {
+        let now = self.l7_parent_keys();
+        ch.whole_all(before.difference(&now).cloned());
+        for k in now {
+            let Key::L7(l7) = &k else {
+                continue;
+            };
+            if infras.contains(&l7.infra) && !self.l7.key_hosts.contains_key(&k) {
+                ch.kept_parents.insert(k);
+            }
+        }
     }
 
     /// Before a Namespace changes: the hosts of its Ingresses, whose keys are noted.
@@ -209,14 +229,15 @@ impl Snapshot {
     }
 
     /// After an AviInfraSetting changed: its hosts' keys (the shard size may have moved them),
-    /// and the parents that no longer stand.
+    /// the parents that no longer stand, and its kept parents.
     pub(crate) fn l7_setting_after(
         &mut self,
+        name: &str,
         before: &(BTreeSet<String>, BTreeSet<Key>),
         ch: &mut ChangeSet,
     ) {
         self.l7_replace(&before.0, ch);
-        self.l7_note_dropped_parents(&before.1, ch);
+        self.l7_note_parents(&before.1, &[Some(name.to_owned())], ch);
     }
 
     /// A backend Service's servers changed: the hosts routing to it change inside their keys.
