@@ -1,10 +1,17 @@
-//! The pure Kubernetes → Avi translation (SPEC §3, §4).
+//! The pure Kubernetes → Avi translation (SPEC §3, §4; SPEC-ingress §4, §5).
 //!
 //! Feed a [`Snapshot`] with objects ([`Snapshot::upsert`] / [`Snapshot::delete`] return the
 //! [`Key`]s each change affects), then translate one key with [`translate_key`] or all with
 //! [`translate_all`]. A key's [`KeyPlan`] holds its desired Avi objects and the status the
 //! Kubernetes objects get, as plain deterministic data: the same snapshot and [`Context`]
 //! always give byte-identical JSON.
+//!
+//! Ingresses need a snapshot made with [`Snapshot::for_config`]. Their keys are top virtual
+//! services ([`L7Key`]); [`Snapshot::upsert_detailed`] also says which keys changed only inside
+//! some hosts ([`translate_l7_hosts`] re-translates those), which Secrets to read, and which
+//! kept parents to update where they stand. [`KeyPlan::ingresses`] tells each Ingress what it
+//! serves on a key and its findings; [`ingress_report`] and [`ingress_status`] give one Ingress
+//! across keys. The Ingress decisions where SPEC-ingress is silent are in docs/decisions.md.
 //!
 //! Decisions where SPEC is silent (what an AKO user would expect, written down here):
 //! - Translation applies the admission defaults ([`crate::rules::default_gateway`]) and judges
