@@ -10,7 +10,7 @@ use std::path::Path;
 
 use avigw_shared::config::Config;
 use avigw_shared::translate::{
-    IngressReport, Key, KeyPlan, Snapshot, ingress_report, ingress_status, parse_manifests, translate_all,
+    IngressReport, Key, KeyPlan, Snapshot, ingress_report, parse_manifests, translate_all,
 };
 use k8s_openapi::api::networking::v1::IngressStatus;
 use l7_util::*;
@@ -52,12 +52,7 @@ fn render(cfg: &Config, yaml: &str) -> Golden {
     let ids: Vec<_> = plans.values().flat_map(|p| p.ingresses.keys().cloned()).collect();
     for id in ids {
         let report = ingress_report(&ctx, &snap, &id).expect("report");
-        let status = ingress_status(
-            report
-                .hosts
-                .iter()
-                .filter_map(|(h, k)| vips.get(k).map(|v| (h.as_str(), v.as_str()))),
-        );
+        let status = report.status(|k| vips.get(k).map(String::as_str));
         ingresses.insert(id.to_string(), IngressGolden { report, status });
     }
     Golden { plans, ingresses }

@@ -44,6 +44,7 @@
 //!   being a LoadBalancer of ours); EndpointSlice, Pod and Namespace changes name a Service
 //!   key only for Services of type LoadBalancer.
 
+mod changes;
 mod context;
 mod fqdn;
 mod gateway;
@@ -66,6 +67,7 @@ mod views;
 
 use std::collections::BTreeMap;
 
+pub use changes::Changes;
 pub use context::{Context, ControllerFacts};
 pub use ingress::{
     IngressReport, REASON_BACKEND_NOT_FOUND, REASON_INFRA_SETTING_NOT_READY, REASON_INVALID_INGRESS_CLASS,
@@ -78,7 +80,7 @@ pub use object::{Object, ObjectKind};
 pub use plan::{IngressOnKey, KeyPlan, Ownership, Problem};
 pub use proto::Proto;
 pub use secret::{SECRET_CERT, SECRET_KEY};
-pub use snapshot::{Affected, Changes, Snapshot};
+pub use snapshot::{Affected, Snapshot};
 pub use status::*;
 pub use views::LABEL_SERVICE_NAME;
 

@@ -31,6 +31,18 @@ pub struct IngressReport {
     pub findings: Vec<Problem>,
 }
 
+impl IngressReport {
+    /// The Ingress's status once its keys have VIPs: `vip_of` answers a key's VIP, `None`
+    /// while Avi has not placed it (its hosts are left out until then).
+    pub fn status<'a>(&'a self, vip_of: impl Fn(&Key) -> Option<&'a str>) -> IngressStatus {
+        ingress_status(
+            self.hosts
+                .iter()
+                .filter_map(|(h, k)| vip_of(k).map(|ip| (h.as_str(), ip))),
+        )
+    }
+}
+
 /// The report of Ingress `key`; `None` when the snapshot does not hold it.
 pub fn ingress_report(ctx: &Context, snap: &Snapshot, key: &ObjKey) -> Option<IngressReport> {
     let e = snap.l7.ingresses.get(key)?;

@@ -8,9 +8,10 @@ use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 
 use super::IngressEntry;
 use crate::rules::{Backend, ParsedIngress, ParsedIngressClass};
+use crate::translate::changes::ChangeSet;
 use crate::translate::keys::{Key, ObjKey};
 use crate::translate::secret::SecretView;
-use crate::translate::snapshot::{ChangeSet, Snapshot};
+use crate::translate::snapshot::Snapshot;
 
 impl Snapshot {
     pub(crate) fn l7_upsert_ingress(&mut self, ing: &Ingress, ch: &mut ChangeSet) {

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Resolved;
 use crate::rules::{ClassChoice, ClassInfra, ParsedIngress, resolve_class};
+use crate::translate::changes::ChangeSet;
 use crate::translate::keys::{Key, ObjKey};
-use crate::translate::snapshot::{ChangeSet, Snapshot};
+use crate::translate::snapshot::Snapshot;
 
 impl Snapshot {
     /// Re-places `host` on its key after its claims or its owner's shard size changed.
