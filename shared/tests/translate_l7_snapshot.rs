@@ -286,3 +286,22 @@ fn a_class_change_keeps_the_secrets_of_its_ingresses() {
     assert!(c.fetch_secrets.is_empty(), "{:?}", c.fetch_secrets);
     assert_eq!(snap.len(), held + 1, "only the AviInfraSetting was added");
 }
+
+#[test]
+fn a_snapshot_from_objects_reads_secrets_listed_before_their_ingress() {
+    let cfg = l7_config(|_| {});
+    let ing2 = ingress(
+        "default",
+        "ing2",
+        2,
+        &tls(&["noo.com"], "noo-tls"),
+        &[rule("noo.com", &[("/bar", "Prefix", "svc2", "http")])],
+    );
+    let snap = l7_snapshot(
+        &cfg,
+        &join(&[secret("default", "noo-tls", CERT, KEY), base(), ing2]),
+    );
+    let plans = avigw_shared::translate::translate_all(&l7_ctx(&cfg), &snap);
+    let p = plans.values().next().unwrap();
+    assert_eq!(p.avi.sslkeyandcertificates.len(), 1, "the Secret was read");
+}

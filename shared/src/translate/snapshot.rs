@@ -79,11 +79,24 @@ impl Snapshot {
         s
     }
 
-    /// [`Snapshot::for_config`] filled with `objects` (later objects replace earlier ones).
+    /// [`Snapshot::for_config`] filled with `objects` (later objects replace earlier ones). A
+    /// Secret the snapshot asks for ([`Changes::fetch_secrets`]) is taken from `objects`, as
+    /// the reconciler reads it from the cluster, so the order of the objects does not matter.
     pub fn from_config_objects(config: &Config, objects: impl IntoIterator<Item = Object>) -> Self {
+        let objects: Vec<Object> = objects.into_iter().collect();
+        let secrets: BTreeMap<ObjKey, &Object> = objects
+            .iter()
+            .filter(|o| o.kind() == ObjectKind::Secret)
+            .filter_map(|o| Some((ObjKey::of(o.metadata())?, o)))
+            .collect();
         let mut s = Snapshot::for_config(config);
-        for o in objects {
-            s.upsert(o);
+        for o in &objects {
+            let mut wanted = s.upsert_detailed(o.clone()).fetch_secrets;
+            while let Some(k) = wanted.pop_first() {
+                if let Some(secret) = secrets.get(&k) {
+                    wanted.extend(s.upsert_detailed((*secret).clone()).fetch_secrets);
+                }
+            }
         }
         s
     }
