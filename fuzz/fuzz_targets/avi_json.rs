@@ -3,7 +3,10 @@
 //! and decodes again to an equal value.
 #![no_main]
 
-use avigw_shared::avi::{L4PolicySet, Pool, VirtualService, VsVip};
+use avigw_shared::avi::{
+    AviObjects, HttpPolicySet, L4PolicySet, Pool, PoolGroup, SslKeyAndCertificate, VirtualService, VsDataScriptSet,
+    VsVip,
+};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -23,11 +26,19 @@ fuzz_target!(|bytes: &[u8]| {
     let _ = serde_json::from_slice::<VsVip>(bytes);
     let _ = serde_json::from_slice::<Pool>(bytes);
     let _ = serde_json::from_slice::<L4PolicySet>(bytes);
+    let _ = serde_json::from_slice::<PoolGroup>(bytes);
+    let _ = serde_json::from_slice::<HttpPolicySet>(bytes);
+    let _ = serde_json::from_slice::<SslKeyAndCertificate>(bytes);
     // avi_objects_decode_or_fail_cleanly, on whatever JSON the bytes hold
     if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
         round_trip::<VirtualService>(&v);
         round_trip::<VsVip>(&v);
         round_trip::<Pool>(&v);
         round_trip::<L4PolicySet>(&v);
+        round_trip::<PoolGroup>(&v);
+        round_trip::<VsDataScriptSet>(&v);
+        round_trip::<HttpPolicySet>(&v);
+        round_trip::<SslKeyAndCertificate>(&v);
+        round_trip::<AviObjects>(&v);
     }
 });

@@ -182,3 +182,210 @@ pub fn snapshot(cfg: &Config, gateways: usize, endpoints_per_service: usize) -> 
     }
     s
 }
+
+/// The Ingress scale cluster: `ingresses` Ingresses (in the 100 namespaces), each with two
+/// hosts × two paths (`/p0` → Service `isvc-<i>-0`, `/p1` → `isvc-<i>-1`), every fourth one
+/// with TLS for both its hosts (Secret `tls-<i>`); one EndpointSlice per Service with
+/// `endpoints_per_service` endpoints.
+pub mod l7 {
+    use super::*;
+    use k8s_openapi::ByteString;
+    use k8s_openapi::api::core::v1::Secret;
+    use k8s_openapi::api::networking::v1::{
+        HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressClass, IngressClassSpec,
+        IngressRule, IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
+    };
+
+    pub fn config() -> Config {
+        RawConfig {
+            cluster_name: Some("bench".into()),
+            vip_network: vec!["vip-net=10.50.0.0/16".into()],
+            scope: ScopeArgs {
+                default_domain: Some("avi.example.com".into()),
+                shard_vs_size: Some("LARGE".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .validate(Purpose::Plan)
+        .expect("bench config")
+    }
+
+    pub fn host(i: usize, j: usize) -> String {
+        format!("h{i}-{j}.example.com")
+    }
+
+    pub fn secure(i: usize) -> bool {
+        i.is_multiple_of(4)
+    }
+
+    pub fn ingress(i: usize) -> Ingress {
+        let ns = ns_name(i);
+        let path = |k: usize| HTTPIngressPath {
+            path: Some(format!("/p{k}")),
+            path_type: "Prefix".to_owned(),
+            backend: IngressBackend {
+                service: Some(IngressServiceBackend {
+                    name: format!("isvc-{i}-{k}"),
+                    port: Some(ServiceBackendPort {
+                        number: Some(80),
+                        name: None,
+                    }),
+                }),
+                resource: None,
+            },
+        };
+        let rules = (0..2)
+            .map(|j| IngressRule {
+                host: Some(host(i, j)),
+                http: Some(HTTPIngressRuleValue {
+                    paths: vec![path(0), path(1)],
+                }),
+            })
+            .collect();
+        let tls = secure(i).then(|| {
+            vec![IngressTLS {
+                hosts: Some((0..2).map(|j| host(i, j)).collect()),
+                secret_name: Some(format!("tls-{i}")),
+            }]
+        });
+        let mut m = meta(Some(&ns), &format!("ing-{i}"), &[]);
+        m.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+            k8s_openapi::jiff::Timestamp::from_second(1_700_000_000 + i as i64).expect("timestamp"),
+        ));
+        Ingress {
+            metadata: m,
+            spec: Some(IngressSpec {
+                ingress_class_name: Some("avi".to_owned()),
+                rules: Some(rules),
+                tls,
+                ..Default::default()
+            }),
+            status: None,
+        }
+    }
+
+    pub fn service(i: usize, k: usize) -> Service {
+        let name = format!("isvc-{i}-{k}");
+        Service {
+            metadata: meta(Some(&ns_name(i)), &name, &[("app", &name)]),
+            spec: Some(ServiceSpec {
+                selector: Some([("app".to_owned(), name.clone())].into()),
+                ports: Some(vec![ServicePort {
+                    name: Some("http".to_owned()),
+                    protocol: Some("TCP".to_owned()),
+                    port: 80,
+                    target_port: Some(IntOrString::Int(8080)),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            status: None,
+        }
+    }
+
+    /// The EndpointSlice of [`service`] `(i, k)`; endpoint `flip` (if any) is not ready.
+    pub fn slice(i: usize, k: usize, endpoints: usize, flip: Option<usize>) -> EndpointSlice {
+        let svc = format!("isvc-{i}-{k}");
+        let base = (i * 2 + k) * endpoints;
+        EndpointSlice {
+            metadata: meta(
+                Some(&ns_name(i)),
+                &format!("{svc}-x1"),
+                &[("kubernetes.io/service-name", &svc)],
+            ),
+            address_type: "IPv4".to_owned(),
+            ports: Some(vec![EndpointPort {
+                name: Some("http".to_owned()),
+                protocol: Some("TCP".to_owned()),
+                port: Some(8080),
+                ..Default::default()
+            }]),
+            endpoints: (0..endpoints)
+                .map(|e| {
+                    let n = base + e;
+                    Endpoint {
+                        addresses: vec![format!(
+                            "10.{}.{}.{}",
+                            (n >> 16) & 0xff,
+                            (n >> 8) & 0xff,
+                            n & 0xff
+                        )],
+                        conditions: Some(EndpointConditions {
+                            ready: Some(flip != Some(e)),
+                            serving: Some(true),
+                            terminating: Some(false),
+                        }),
+                        ..Default::default()
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// A self-signed ECDSA certificate and its key, made once.
+    pub fn tls_pair() -> (String, String) {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["example.com".to_owned()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("cert");
+        (cert.pem(), key.serialize_pem())
+    }
+
+    pub fn secret(i: usize, pair: &(String, String)) -> Secret {
+        Secret {
+            metadata: meta(Some(&ns_name(i)), &format!("tls-{i}"), &[]),
+            data: Some(
+                [
+                    ("tls.crt".to_owned(), ByteString(pair.0.clone().into_bytes())),
+                    ("tls.key".to_owned(), ByteString(pair.1.clone().into_bytes())),
+                ]
+                .into(),
+            ),
+            type_: Some("kubernetes.io/tls".to_owned()),
+            ..Default::default()
+        }
+    }
+
+    /// The whole cluster, streamed into a snapshot (Secrets after their Ingresses, as the
+    /// reconciler reads those the snapshot asks for).
+    pub fn snapshot(cfg: &Config, ingresses: usize, endpoints_per_service: usize) -> Snapshot {
+        let mut s = Snapshot::for_config(cfg);
+        s.upsert(Object::IngressClass(IngressClass {
+            metadata: {
+                let mut m = meta(None, "avi", &[]);
+                m.annotations = Some(
+                    [(
+                        "ingressclass.kubernetes.io/is-default-class".to_owned(),
+                        "true".to_owned(),
+                    )]
+                    .into(),
+                );
+                m
+            },
+            spec: Some(IngressClassSpec {
+                controller: Some("ako.vmware.com/avi-lb".to_owned()),
+                parameters: None,
+            }),
+        }));
+        for n in 0..NAMESPACES {
+            s.upsert(Object::Namespace(Namespace {
+                metadata: meta(None, &ns_name(n), &[]),
+                ..Default::default()
+            }));
+        }
+        let pair = tls_pair();
+        for i in 0..ingresses {
+            s.upsert(Object::Ingress(ingress(i)));
+            if secure(i) {
+                s.upsert(Object::Secret(secret(i, &pair)));
+            }
+            for k in 0..2 {
+                s.upsert(Object::Service(service(i, k)));
+                s.upsert(Object::EndpointSlice(slice(i, k, endpoints_per_service, None)));
+            }
+        }
+        s
+    }
+}

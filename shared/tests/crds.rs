@@ -71,6 +71,16 @@ fn crds_carry_validation_status_and_columns() {
         ais["spec"]["versions"][0]["additionalPrinterColumns"][0]["name"].as_str(),
         Some("Status")
     );
+    let shard = &ais["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+        ["l7Settings"]["properties"]["shardSize"];
+    let values: Vec<&str> = shard["enum"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["LARGE", "MEDIUM", "SMALL", "DEDICATED"]);
+    assert_eq!(shard["type"].as_str(), Some("string"));
 }
 
 #[test]

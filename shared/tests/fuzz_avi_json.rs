@@ -2,7 +2,10 @@
 //! back from the controller) must reject junk with an error, never a panic, and round-trip what
 //! they accept. `AVIGW_FUZZ_CASES` raises the case count for long runs.
 
-use avigw_shared::avi::{L4PolicySet, Pool, VirtualService, VsVip};
+use avigw_shared::avi::{
+    AviObjects, HttpPolicySet, L4PolicySet, Pool, PoolGroup, SslKeyAndCertificate, VirtualService,
+    VsDataScriptSet, VsVip,
+};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
@@ -32,6 +35,12 @@ fn any_json() -> impl Strategy<Value = Value> {
                     Just("services".to_owned()),
                     Just("ip_address".to_owned()),
                     Just("port".to_owned()),
+                    Just("members".to_owned()),
+                    Just("http_request_policy".to_owned()),
+                    Just("rules".to_owned()),
+                    Just("match".to_owned()),
+                    Just("certificate".to_owned()),
+                    Just("key".to_owned()),
                     "[a-z_]{1,10}"
                 ],
                 inner,
@@ -64,6 +73,11 @@ proptest! {
         round_trip::<VsVip>(&v)?;
         round_trip::<Pool>(&v)?;
         round_trip::<L4PolicySet>(&v)?;
+        round_trip::<PoolGroup>(&v)?;
+        round_trip::<VsDataScriptSet>(&v)?;
+        round_trip::<HttpPolicySet>(&v)?;
+        round_trip::<SslKeyAndCertificate>(&v)?;
+        round_trip::<AviObjects>(&v)?;
     }
 
     #[test]
@@ -71,5 +85,8 @@ proptest! {
         let _ = serde_json::from_slice::<VirtualService>(&bytes);
         let _ = serde_json::from_slice::<VsVip>(&bytes);
         let _ = serde_json::from_slice::<Pool>(&bytes);
+        let _ = serde_json::from_slice::<PoolGroup>(&bytes);
+        let _ = serde_json::from_slice::<HttpPolicySet>(&bytes);
+        let _ = serde_json::from_slice::<SslKeyAndCertificate>(&bytes);
     }
 }

@@ -26,6 +26,9 @@ fn object_json(o: &Object) -> String {
         Object::Pod(x) => serde_json::to_string(x),
         Object::Namespace(x) => serde_json::to_string(x),
         Object::AviInfraSetting(x) => serde_json::to_string(x),
+        Object::Ingress(x) => serde_json::to_string(x),
+        Object::IngressClass(x) => serde_json::to_string(x),
+        Object::Secret(x) => serde_json::to_string(x),
     };
     v.unwrap_or_default()
 }

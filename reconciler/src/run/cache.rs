@@ -213,5 +213,6 @@ pub fn vs_name(cluster: &ClusterName, key: &Key) -> String {
     match key {
         Key::Gateway(k) => cluster.gateway_vs(&k.namespace, &k.name),
         Key::Service(k) => cluster.service_vs(&k.namespace, &k.name),
+        Key::L7(k) => k.vs.clone(),
     }
 }

@@ -51,9 +51,9 @@ impl Controller {
             let plan = translate_key(&self.ctx, &snap, key);
             let gw = match key {
                 Key::Gateway(k) => snap.gateway(k).cloned(),
-                Key::Service(_) => None,
+                Key::Service(_) | Key::L7(_) => None,
             };
-            let svc = snap.service(key.obj()).cloned();
+            let svc = key.obj().and_then(|k| snap.service(k)).cloned();
             (plan, gw, svc)
         };
         let mut retry: Option<Duration> = None;
@@ -136,9 +136,10 @@ impl Controller {
         let obj_ref = match key {
             Key::Gateway(_) => gateway.as_ref().map(reference),
             Key::Service(_) => service.as_ref().map(reference),
+            Key::L7(_) => None,
         };
-        if let Some(r) = obj_ref {
-            let name = key.obj().name.clone();
+        if let (Some(r), Some(obj)) = (obj_ref, key.obj()) {
+            let name = obj.name.clone();
             match &result {
                 AviResult::Ok { created_vs: true, .. } => {
                     self.writer

@@ -12,8 +12,8 @@ pub use gateway::{
     LabelSelector, LabelSelectorRequirement, Listener, ListenerStatus, ParametersRef, RouteBindingSelector,
 };
 pub use infra::{
-    AviInfraSetting, AviInfraSettingSpec, AviInfraSettingStatus, InfraNetwork, NodeNetwork, SeGroup,
-    VipNetwork,
+    AviInfraSetting, AviInfraSettingSpec, AviInfraSettingStatus, InfraNetwork, L7Settings, NodeNetwork,
+    SeGroup, ShardSize, VipNetwork,
 };
 
 /// Drops the `default` schemars derives from `#[serde(default)]`: a structural default in a

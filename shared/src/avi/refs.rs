@@ -10,6 +10,11 @@ pub mod kind {
     pub const VSVIP: &str = "vsvip";
     pub const POOL: &str = "pool";
     pub const L4POLICYSET: &str = "l4policyset";
+    pub const POOLGROUP: &str = "poolgroup";
+    pub const VSDATASCRIPTSET: &str = "vsdatascriptset";
+    pub const HTTPPOLICYSET: &str = "httppolicyset";
+    pub const SSLKEYANDCERTIFICATE: &str = "sslkeyandcertificate";
+    pub const SSL_PROFILE: &str = "sslprofile";
     pub const TENANT: &str = "tenant";
     pub const CLOUD: &str = "cloud";
     pub const VRFCONTEXT: &str = "vrfcontext";

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::error::ConfigError;
 use super::parse::parse_pair;
 use super::types::LabelPair;
+use crate::api::ShardSize;
 
 /// The scope settings as given (flags, `AVIGW_*` env, `--config` keys in camelCase).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct ScopeArgs {
     /// LoadBalancer Services without a loadBalancerClass are ours (default true).
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_DEFAULT_LB_CONTROLLER"))]
     pub default_lb_controller: Option<bool>,
+    /// Shared parents for Ingress hosts: LARGE (8), MEDIUM (4), SMALL (1) or DEDICATED.
+    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_SHARD_VS_SIZE"))]
+    pub shard_vs_size: Option<String>,
 }
 
 /// The validated scope.
@@ -38,6 +42,7 @@ pub struct Scope {
     pub namespace_selector: Option<LabelPair>,
     pub blocked_namespaces: Vec<String>,
     pub default_lb_controller: bool,
+    pub shard_vs_size: ShardSize,
 }
 
 impl Default for Scope {
@@ -47,6 +52,7 @@ impl Default for Scope {
             namespace_selector: None,
             blocked_namespaces: Vec::new(),
             default_lb_controller: true,
+            shard_vs_size: ShardSize::default(),
         }
     }
 }
@@ -80,11 +86,21 @@ impl ScopeArgs {
                 ));
             }
         }
+        let shard_vs_size = match self.shard_vs_size.as_deref() {
+            None => ShardSize::default(),
+            Some(s) => ShardSize::parse(s).ok_or_else(|| {
+                ConfigError::new(
+                    "shard-vs-size",
+                    format!("{s:?} is not one of {}", ShardSize::VALUES.join(", ")),
+                )
+            })?,
+        };
         Ok(Scope {
             default_domain,
             namespace_selector,
             blocked_namespaces: self.blocked_namespace,
             default_lb_controller: self.default_lb_controller.unwrap_or(true),
+            shard_vs_size,
         })
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::api::ShardSize;
 use crate::naming::AutoFqdn;
 
 fn raw() -> RawConfig {
@@ -23,6 +24,7 @@ fn defaults() {
     assert_eq!(c.auto_fqdn, AutoFqdn::Default);
     assert!(c.services_api && c.scope.default_lb_controller && c.leader_elect);
     assert_eq!(c.scope, Scope::default());
+    assert_eq!(c.scope.shard_vs_size, ShardSize::Large);
     assert_eq!(c.workers, 4);
     assert_eq!(c.metrics_addr, "0.0.0.0:9090".parse().unwrap());
     assert_eq!(c.license_tier, None);
@@ -160,6 +162,16 @@ fn one_line_errors_name_the_setting() {
         ),
         (
             RawConfig {
+                scope: ScopeArgs {
+                    shard_vs_size: Some("HUGE".into()),
+                    ..Default::default()
+                },
+                ..raw()
+            },
+            "--shard-vs-size (AVIGW_SHARD_VS_SIZE): \"HUGE\" is not one of LARGE, MEDIUM, SMALL, DEDICATED",
+        ),
+        (
+            RawConfig {
                 insecure_skip_verify: Some(true),
                 ca_file: Some("/ca".into()),
                 ..raw()
@@ -214,6 +226,7 @@ fn parses_everything() {
         auto_fqdn: Some("flat".into()),
         scope: ScopeArgs {
             default_domain: Some("avi.example.com.".into()),
+            shard_vs_size: Some("DEDICATED".into()),
             ..Default::default()
         },
         license_tier: Some("ESSENTIALS".into()),
@@ -245,11 +258,14 @@ fn parses_everything() {
     assert_eq!(c.metrics_addr, "127.0.0.1:9191".parse().unwrap());
     assert_eq!(c.license_tier, Some(LicenseTier::Essentials));
     assert!(!LicenseTier::Essentials.is_enterprise());
+    assert_eq!(c.scope.shard_vs_size, ShardSize::Dedicated);
 }
 
 #[test]
 fn yaml_file_and_overlay() {
-    let file = RawConfig::from_yaml("clusterName: fromfile\nautoFqdn: flat\nvipNetwork: [a]\n").unwrap();
+    let file =
+        RawConfig::from_yaml("clusterName: fromfile\nautoFqdn: flat\nvipNetwork: [a]\nshardVsSize: MEDIUM\n")
+            .unwrap();
     let flags = RawConfig {
         cluster_name: Some("fromflag".into()),
         ..Default::default()
@@ -258,6 +274,7 @@ fn yaml_file_and_overlay() {
     assert_eq!(c.cluster_name.as_str(), "fromflag");
     assert_eq!(c.auto_fqdn, AutoFqdn::Flat);
     assert_eq!(c.vip_networks.len(), 1);
+    assert_eq!(c.scope.shard_vs_size, ShardSize::Medium);
     let e = RawConfig::from_yaml("clusterNmae: typo\n")
         .unwrap_err()
         .to_string();
@@ -297,6 +314,7 @@ fn file_keys_are_the_flags_in_camel_case() {
         "blockedNamespace",
         "servicesApi",
         "defaultLbController",
+        "shardVsSize",
         "licenseTier",
         "leaderElect",
         "workers",

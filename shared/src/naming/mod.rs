@@ -1,14 +1,19 @@
-//! Avi object names, ownership and FQDNs (SPEC §3). Every name starts with `<clusterName>--`, and
-//! this module is the only place that spells the formulas out: [`ClusterName`] holds the name
-//! formulas, [`markers`] the marker keys and the marker sets of each object, [`fqdn`] the DNS
+//! Avi object names, ownership and FQDNs (SPEC §3, SPEC-ingress §3). Every name starts with
+//! `<clusterName>--`, and this module is the only place that spells the formulas out:
+//! [`ClusterName`] holds the name formulas (the Ingress ones in `ingress`, with the shard
+//! function), [`markers`] the marker keys and the marker sets of each object, [`fqdn`] the DNS
 //! names.
 
 mod fqdn;
+mod ingress;
 mod markers;
 
 pub use fqdn::{AutoFqdn, auto_fqdn, dns_label, flat_label};
+pub use ingress::{fnv1a32, path_part, policy_rule_name, priority_label, shard_of};
 pub use markers::{
-    Marker, gateway_markers, gateway_pool_markers, service_markers, service_pool_markers, vsvip_markers,
+    MARKER_HOST, MARKER_INFRASETTING_NAME, MARKER_INGRESS_NAME, MARKER_PATH, Marker, gateway_markers,
+    gateway_pool_markers, l7_certificate_markers, l7_host_markers, l7_paths_markers, l7_pool_markers,
+    service_markers, service_pool_markers, vsvip_markers,
 };
 
 use std::fmt;

@@ -8,16 +8,31 @@ mod format;
 mod gateway;
 mod gateway_class;
 mod infra;
+mod ingress;
+mod ingress_class;
+mod ingress_context;
+mod ingress_host;
+mod ingress_parse;
 mod judge;
 mod kind;
 mod ownership;
 mod service;
 
 pub use defaults::default_gateway;
-pub use format::{is_dns1123_label, is_dns1123_subdomain, is_label_key, is_label_value};
+pub use format::{MAX_WARNING_LEN, is_dns1123_label, is_dns1123_subdomain, is_label_key, is_label_value};
 pub use gateway::{ClassState, GatewayContext, validate_gateway};
 pub use gateway_class::{is_our_class, validate_gateway_class};
 pub use infra::validate_infra_setting;
+pub use ingress::{SecretProblem, host_taken, ingress_local_rules, secret_problem, validate_ingress};
+pub use ingress_class::{
+    ClassChoice, ClassInfra, multiple_defaults_message, resolve_class, validate_ingress_class,
+};
+pub use ingress_context::{IngressClusterView, IngressRuleSettings};
+pub use ingress_host::{HostAnalysis, HostEntry, TlsChoice, analyze_host};
+pub use ingress_parse::{
+    ANNOTATION_DEFAULT_INGRESS_CLASS, Backend, ClassParameters, IngressAge, ParsedIngress,
+    ParsedIngressClass, ParsedPath, ParsedRule, ParsedTls, PathType, PortRef, RuleHost, is_wildcard,
+};
 pub use judge::{Change, ClusterView, OwnershipSettings, Review, judge};
 pub use kind::RuleKind;
 pub use ownership::{ServiceOwnership, gateway_ref_of, service_ownership};
@@ -48,6 +63,19 @@ pub enum RuleCode {
     AisRhi,
     AisCidr,
     AisNetworkRef,
+    IngHostTaken,
+    IngHostWildcard,
+    IngBackendResource,
+    IclParams,
+    IclControllerImmutable,
+    IngRuleNoHttp,
+    IngDefaultBackend,
+    IngHostEmpty,
+    IngTlsUnusedHost,
+    IngSecretMissing,
+    IngPathDuplicate,
+    IngTlsConflict,
+    IngPathExactHttp,
 }
 
 impl RuleCode {
@@ -74,7 +102,42 @@ impl RuleCode {
             AisRhi => "AIS-RHI",
             AisCidr => "AIS-CIDR",
             AisNetworkRef => "AIS-NETWORK-REF",
+            IngHostTaken => "ING-HOST-TAKEN",
+            IngHostWildcard => "ING-HOST-WILDCARD",
+            IngBackendResource => "ING-BACKEND-RESOURCE",
+            IclParams => "ICL-PARAMS",
+            IclControllerImmutable => "ICL-CONTROLLER-IMMUTABLE",
+            IngRuleNoHttp => "ING-RULE-NO-HTTP",
+            IngDefaultBackend => "ING-DEFAULT-BACKEND",
+            IngHostEmpty => "ING-HOST-EMPTY",
+            IngTlsUnusedHost => "ING-TLS-UNUSED-HOST",
+            IngSecretMissing => "ING-SECRET-MISSING",
+            IngPathDuplicate => "ING-PATH-DUPLICATE",
+            IngTlsConflict => "ING-TLS-CONFLICT",
+            IngPathExactHttp => "ING-PATH-EXACT-HTTP",
         }
+    }
+
+    /// The reason of the Warning event an Ingress gets for this rule (SPEC-ingress §2); `None`
+    /// for rules without one. ING-SECRET-MISSING says `SecretNotFound` here; an invalid Secret
+    /// is `SecretInvalid` (the translation picks).
+    pub fn ingress_event_reason(self) -> Option<&'static str> {
+        use RuleCode::*;
+        Some(match self {
+            IngHostTaken => "HostTaken",
+            IngHostWildcard => "WildcardHost",
+            IngBackendResource => "InvalidBackend",
+            IclParams => "InvalidIngressClass",
+            IngRuleNoHttp => "RuleWithoutHTTP",
+            IngDefaultBackend => "DefaultBackendIgnored",
+            IngHostEmpty => "HostEmpty",
+            IngTlsUnusedHost => "TLSHostUnused",
+            IngSecretMissing => "SecretNotFound",
+            IngPathDuplicate => "PathDuplicate",
+            IngTlsConflict => "TLSConflict",
+            IngPathExactHttp => "ExactPathAsPrefix",
+            _ => return None,
+        })
     }
 
     /// The Gateway `Scheduled=False` reason (SPEC §4) for a Gateway that breaks this rule.

@@ -47,18 +47,22 @@ impl Serialize for ObjKey {
     }
 }
 
-/// A unit of translation and of the reconciler's work queue: one Gateway, or one Service (which
-/// yields objects only when it is one of our LoadBalancer Services).
+/// A unit of translation and of the reconciler's work queue: one Gateway, one Service (which
+/// yields objects only when it is one of our LoadBalancer Services), or the Ingress hosts of one
+/// top virtual service.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
     Gateway(ObjKey),
     Service(ObjKey),
+    L7(L7Key),
 }
 
 impl Key {
-    pub fn obj(&self) -> &ObjKey {
+    /// The Gateway or Service of an L4 key.
+    pub fn obj(&self) -> Option<&ObjKey> {
         match self {
-            Key::Gateway(k) | Key::Service(k) => k,
+            Key::Gateway(k) | Key::Service(k) => Some(k),
+            Key::L7(_) => None,
         }
     }
 
@@ -66,13 +70,55 @@ impl Key {
         match self {
             Key::Gateway(_) => "Gateway",
             Key::Service(_) => "Service",
+            Key::L7(_) => "Ingress",
         }
     }
 }
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind(), self.obj())
+        match self {
+            Key::Gateway(k) | Key::Service(k) => write!(f, "{} {k}", self.kind()),
+            Key::L7(k) => write!(f, "{} {}", self.kind(), k.vs),
+        }
+    }
+}
+
+/// The Ingress hosts of one top virtual service (SPEC-ingress §6): a shared parent
+/// `<cluster>--Shared-L7-[<infra>-]<n>` with its SNI children, or the DEDICATED virtual service
+/// `<cluster>--[<infra>-]<host>-L7-dedicated`. Named, and ordered, by that virtual service.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct L7Key {
+    /// The top virtual service's name.
+    pub vs: String,
+    /// The AviInfraSetting of the hosts' class (`I` in names).
+    pub infra: Option<String>,
+    pub unit: L7Unit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum L7Unit {
+    /// Shard number `n` of the shared parents.
+    Shard(u32),
+    /// One host on its own virtual service.
+    Dedicated(String),
+}
+
+impl L7Key {
+    pub fn shard(cluster: &crate::naming::ClusterName, infra: Option<&str>, shard: u32) -> Self {
+        L7Key {
+            vs: cluster.l7_shared(infra, shard),
+            infra: infra.map(str::to_owned),
+            unit: L7Unit::Shard(shard),
+        }
+    }
+
+    pub fn dedicated(cluster: &crate::naming::ClusterName, infra: Option<&str>, host: &str) -> Self {
+        L7Key {
+            vs: cluster.l7_dedicated(infra, host),
+            infra: infra.map(str::to_owned),
+            unit: L7Unit::Dedicated(host.to_owned()),
+        }
     }
 }
 

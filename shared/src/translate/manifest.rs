@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::snapshot::Object;
+use super::object::Object;
 use crate::api::{AKO_GROUP, GATEWAY_GROUP, GATEWAY_VERSION};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +145,9 @@ fn add_object(d: Document, out: &mut Manifests) -> Result<(), String> {
         ("v1", "Node") => from(value, Object::Node),
         ("v1", "Pod") => from(value, Object::Pod),
         ("v1", "Namespace") => from(value, Object::Namespace),
+        ("v1", "Secret") => from(value, Object::Secret),
+        ("networking.k8s.io/v1", "Ingress") => from(value, Object::Ingress),
+        ("networking.k8s.io/v1", "IngressClass") => from(value, Object::IngressClass),
         ("discovery.k8s.io/v1", "EndpointSlice") => from(value, Object::EndpointSlice),
         _ => {
             out.ignored.push(format!(

@@ -1,10 +1,17 @@
-//! The pure Kubernetes → Avi translation (SPEC §3, §4).
+//! The pure Kubernetes → Avi translation (SPEC §3, §4; SPEC-ingress §4, §5).
 //!
 //! Feed a [`Snapshot`] with objects ([`Snapshot::upsert`] / [`Snapshot::delete`] return the
 //! [`Key`]s each change affects), then translate one key with [`translate_key`] or all with
 //! [`translate_all`]. A key's [`KeyPlan`] holds its desired Avi objects and the status the
 //! Kubernetes objects get, as plain deterministic data: the same snapshot and [`Context`]
 //! always give byte-identical JSON.
+//!
+//! Ingresses need a snapshot made with [`Snapshot::for_config`]. Their keys are top virtual
+//! services ([`L7Key`]); [`Snapshot::upsert_detailed`] also says which keys changed only inside
+//! some hosts ([`translate_l7_hosts`] re-translates those), which Secrets to read, and which
+//! kept parents to update where they stand. [`KeyPlan::ingresses`] tells each Ingress what it
+//! serves on a key and its findings; [`ingress_report`] and [`ingress_status`] give one Ingress
+//! across keys. The Ingress decisions where SPEC-ingress is silent are in docs/decisions.md.
 //!
 //! Decisions where SPEC is silent (what an AKO user would expect, written down here):
 //! - Translation applies the admission defaults ([`crate::rules::default_gateway`]) and judges
@@ -38,31 +45,44 @@
 //!   being a LoadBalancer of ours); EndpointSlice, Pod and Namespace changes name a Service
 //!   key only for Services of type LoadBalancer.
 
+mod changes;
 mod context;
 mod fqdn;
 mod gateway;
+mod ingress;
 mod keys;
 mod manifest;
 mod namespace;
+mod object;
 mod objects;
 mod placement;
 mod plan;
 mod proto;
 mod rules_view;
+mod secret;
 mod servers;
 mod service;
 mod snapshot;
+mod snapshot_l7;
 mod status;
 mod views;
 
 use std::collections::BTreeMap;
 
+pub use changes::Changes;
 pub use context::{Context, ControllerFacts};
-pub use keys::{Key, ObjKey};
+pub use ingress::{
+    IngressReport, REASON_BACKEND_NOT_FOUND, REASON_INFRA_SETTING_NOT_READY, REASON_INVALID_INGRESS_CLASS,
+    REASON_MULTIPLE_DEFAULT_CLASSES, REASON_NAME_CONFLICT, REASON_SECRET_INVALID, REASON_SECRET_NOT_FOUND,
+    ingress_report, ingress_status, translate_l7_hosts,
+};
+pub use keys::{Key, L7Key, L7Unit, ObjKey};
 pub use manifest::{Document, Documents, ManifestError, Manifests, documents, parse_manifests};
-pub use plan::{KeyPlan, Ownership, Problem};
+pub use object::{Object, ObjectKind};
+pub use plan::{IngressOnKey, KeyPlan, Ownership, Problem};
 pub use proto::Proto;
-pub use snapshot::{Affected, Object, ObjectKind, Snapshot};
+pub use secret::{SECRET_CERT, SECRET_KEY};
+pub use snapshot::{Affected, Snapshot};
 pub use status::*;
 pub use views::LABEL_SERVICE_NAME;
 
@@ -71,6 +91,7 @@ pub fn translate_key(ctx: &Context, snap: &Snapshot, key: &Key) -> KeyPlan {
     match key {
         Key::Gateway(k) => gateway::translate_gateway(ctx, snap, k),
         Key::Service(k) => service::translate_service(ctx, snap, k),
+        Key::L7(k) => ingress::translate_l7(ctx, snap, k),
     }
 }
 

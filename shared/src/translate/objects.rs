@@ -1,5 +1,6 @@
 //! Assembles the four Avi objects of a key from a protocol-neutral description, shared by the
-//! Gateway and the LoadBalancer Service translations.
+//! Gateway and the LoadBalancer Service translations; its VsVip and Pool builders serve the
+//! Ingress translation too.
 
 use std::net::IpAddr;
 
@@ -42,25 +43,7 @@ pub(crate) struct VsSpec<'a> {
 
 pub(crate) fn build(ctx: &Context, spec: VsSpec<'_>) -> AviObjects {
     let p = spec.placement;
-    let vsvip = VsVip {
-        name: spec.name.clone(),
-        tenant_ref: Some(ctx.tenant_ref.clone()),
-        cloud_ref: Some(ctx.cloud_ref.clone()),
-        vrf_context_ref: Some(ctx.vrf_ref.clone()),
-        vip: vec![Vip {
-            vip_id: "0".to_owned(),
-            auto_allocate_ip: Some(true),
-            auto_allocate_floating_ip: p.public_ip.then_some(true),
-            ip_address: spec.preferred_vip.map(Into::into),
-            ipam_network_subnet: p.vip_network.clone(),
-        }],
-        dns_info: spec.fqdns.into_iter().map(|fqdn| DnsInfo { fqdn }).collect(),
-        bgp_peer_labels: p.bgp_peer_labels.clone(),
-        markers: vsvip_markers(&ctx.cluster),
-        uuid: None,
-        url: None,
-        last_modified: None,
-    };
+    let vsvip = vsvip(ctx, &spec.name, p, spec.preferred_vip, spec.fqdns);
     let rules: Vec<L4Rule> = spec
         .pools
         .iter()
@@ -100,19 +83,15 @@ pub(crate) fn build(ctx: &Context, spec: VsSpec<'_>) -> AviObjects {
     let pools: Vec<Pool> = spec
         .pools
         .into_iter()
-        .map(|pool| Pool {
-            name: pool.name,
-            tenant_ref: Some(ctx.tenant_ref.clone()),
-            cloud_ref: Some(ctx.cloud_ref.clone()),
-            vrf_ref: Some(ctx.vrf_ref.clone()),
-            servers: pool.servers,
-            health_monitor_refs: vec![name_ref(kind::HEALTH_MONITOR, pool.proto.health_monitor())],
-            placement_networks: p.node_networks.clone(),
-            created_by: Some(ctx.created_by.clone()),
-            markers: pool.markers,
-            uuid: None,
-            url: None,
-            last_modified: None,
+        .map(|pool| {
+            build_pool(
+                ctx,
+                pool.name,
+                pool.servers,
+                pool.proto.health_monitor(),
+                p,
+                pool.markers,
+            )
         })
         .collect();
     // The VS's profile is that of its "first" protocol (TCP, then UDP, then SCTP); ports of
@@ -127,19 +106,25 @@ pub(crate) fn build(ctx: &Context, spec: VsSpec<'_>) -> AviObjects {
         .map(|e| VsService {
             port: e.port,
             port_range_end: Some(e.port),
+            enable_ssl: None,
             override_network_profile_ref: (Some(e.proto) != main)
                 .then(|| name_ref(kind::NETWORK_PROFILE, e.proto.network_profile(tier))),
         })
         .collect();
     let virtualservice = VirtualService {
         name: spec.name.clone(),
+        type_: None,
         tenant_ref: Some(ctx.tenant_ref.clone()),
         cloud_ref: Some(ctx.cloud_ref.clone()),
         se_group_ref: Some(p.se_group_ref.clone()),
         vrf_context_ref: Some(ctx.vrf_ref.clone()),
+        vh_parent_vs_ref: None,
+        vh_domain_name: Vec::new(),
         vsvip_ref: Some(name_ref(kind::VSVIP, &spec.name)),
         application_profile_ref: Some(name_ref(kind::APPLICATION_PROFILE, APPLICATION_PROFILE)),
         network_profile_ref: main.map(|m| name_ref(kind::NETWORK_PROFILE, m.network_profile(tier))),
+        ssl_profile_ref: None,
+        ssl_key_and_certificate_refs: Vec::new(),
         services,
         l4_policies: l4policyset
             .as_ref()
@@ -150,6 +135,8 @@ pub(crate) fn build(ctx: &Context, spec: VsSpec<'_>) -> AviObjects {
                 }]
             })
             .unwrap_or_default(),
+        vs_datascripts: Vec::new(),
+        http_policies: Vec::new(),
         enable_rhi: p.rhi.then_some(true),
         created_by: Some(ctx.created_by.clone()),
         markers: spec.markers,
@@ -162,5 +149,61 @@ pub(crate) fn build(ctx: &Context, spec: VsSpec<'_>) -> AviObjects {
         pools,
         l4policyset,
         virtualservice: Some(virtualservice),
+        ..AviObjects::default()
+    }
+}
+
+/// A VsVip (SPEC §3): one auto-allocated VIP (the preferred address when given) on the
+/// placement's VIP network, the DNS names, BGP labels when RHI.
+pub(crate) fn vsvip(
+    ctx: &Context,
+    name: &str,
+    p: &Placement,
+    preferred_vip: Option<IpAddr>,
+    fqdns: Vec<String>,
+) -> VsVip {
+    VsVip {
+        name: name.to_owned(),
+        tenant_ref: Some(ctx.tenant_ref.clone()),
+        cloud_ref: Some(ctx.cloud_ref.clone()),
+        vrf_context_ref: Some(ctx.vrf_ref.clone()),
+        vip: vec![Vip {
+            vip_id: "0".to_owned(),
+            auto_allocate_ip: Some(true),
+            auto_allocate_floating_ip: p.public_ip.then_some(true),
+            ip_address: preferred_vip.map(Into::into),
+            ipam_network_subnet: p.vip_network.clone(),
+        }],
+        dns_info: fqdns.into_iter().map(|fqdn| DnsInfo { fqdn }).collect(),
+        bgp_peer_labels: p.bgp_peer_labels.clone(),
+        markers: vsvip_markers(&ctx.cluster),
+        uuid: None,
+        url: None,
+        last_modified: None,
+    }
+}
+
+/// A Pool (SPEC §3): the servers, one health monitor, the placement's node networks.
+pub(crate) fn build_pool(
+    ctx: &Context,
+    name: String,
+    servers: Vec<Server>,
+    health_monitor: &str,
+    p: &Placement,
+    markers: Vec<Marker>,
+) -> Pool {
+    Pool {
+        name,
+        tenant_ref: Some(ctx.tenant_ref.clone()),
+        cloud_ref: Some(ctx.cloud_ref.clone()),
+        vrf_ref: Some(ctx.vrf_ref.clone()),
+        servers,
+        health_monitor_refs: vec![name_ref(kind::HEALTH_MONITOR, health_monitor)],
+        placement_networks: p.node_networks.clone(),
+        created_by: Some(ctx.created_by.clone()),
+        markers,
+        uuid: None,
+        url: None,
+        last_modified: None,
     }
 }

@@ -50,11 +50,29 @@ pub struct KeyPlan {
     /// cleared.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub service_ingress: BTreeMap<ObjKey, ServiceIngressPlan>,
+    /// For Ingress keys: every Ingress that names a host of the key, with the hosts it serves
+    /// here and its findings (Ingress-wide ones and those of the key's hosts).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ingresses: BTreeMap<ObjKey, IngressOnKey>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
     /// Human-readable remarks (ignored backends, a setting that does not apply, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+}
+
+/// What an Ingress gets from one key: the hosts it serves there (its entries are on the key's
+/// virtual services; `status.loadBalancer.ingress` lists each with the key's VIP) and its
+/// findings, each a Warning event once per generation (SPEC-ingress §5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressOnKey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Problem>,
 }
 
 impl KeyPlan {
@@ -65,6 +83,7 @@ impl KeyPlan {
             avi: AviObjects::default(),
             gateway_status: None,
             service_ingress: BTreeMap::new(),
+            ingresses: BTreeMap::new(),
             problems: Vec::new(),
             notes: Vec::new(),
         }
@@ -74,5 +93,13 @@ impl KeyPlan {
         let mut p = KeyPlan::new(key, Ownership::NotOurs);
         p.notes.push(note.into());
         p
+    }
+
+    /// The same plan with private keys replaced by `<redacted>`, for display.
+    pub fn redacted(&self) -> KeyPlan {
+        KeyPlan {
+            avi: self.avi.redacted(),
+            ..self.clone()
+        }
     }
 }

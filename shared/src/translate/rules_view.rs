@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::context::Context;
 use super::keys::ObjKey;
-use super::snapshot::{Object, Snapshot};
+use super::object::Object;
+use super::snapshot::Snapshot;
 use crate::api::{Gateway, GatewayClass};
 use crate::rules::{Change, ClusterView, OwnershipSettings, Review};
 
@@ -27,7 +28,13 @@ impl Object {
             Object::Gateway(g) => Some(Review::Gateway(Change::create(g))),
             Object::Service(s) => Some(Review::Service(Change::create(s))),
             Object::AviInfraSetting(a) => Some(Review::AviInfraSetting(Change::create(a))),
-            Object::EndpointSlice(_) | Object::Node(_) | Object::Pod(_) | Object::Namespace(_) => None,
+            Object::EndpointSlice(_)
+            | Object::Node(_)
+            | Object::Pod(_)
+            | Object::Namespace(_)
+            | Object::Ingress(_)
+            | Object::IngressClass(_)
+            | Object::Secret(_) => None,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The cluster as translation sees it, kept indexed so that translating one key reads only
 //! what that key uses, and so that each change names the keys it affects (the dependency
 //! index): Services by the Gateway their labels name, EndpointSlices by Service, Gateways by
-//! class, LoadBalancer Services by AviInfraSetting. Every map is a `BTreeMap`, so iteration
-//! order, and with it the output, is deterministic.
+//! class, LoadBalancer Services by AviInfraSetting; the Ingress indexes are in `snapshot_l7`.
+//! Every map is a `BTreeMap`, so iteration order, and with it the output, is deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -10,90 +10,16 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 
+use super::changes::{ChangeSet, Changes};
 use super::keys::{Key, ObjKey};
+use super::object::{Object, ObjectKind};
+use super::snapshot_l7::{L7Settings, L7State};
 use super::views::{NamespaceView, NodeView, PodView, SliceView, SvcView};
 use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, AviInfraSetting, Gateway, GatewayClass};
-use crate::config::ServiceType;
+use crate::config::{Config, ServiceType};
 
 /// Keys whose translation may have changed.
 pub type Affected = BTreeSet<Key>;
-
-/// A Kubernetes object translation reads.
-// Each object is moved once, into the snapshot; boxing would only add an allocation per object.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum Object {
-    GatewayClass(GatewayClass),
-    Gateway(Gateway),
-    Service(Service),
-    EndpointSlice(EndpointSlice),
-    Node(Node),
-    Pod(Pod),
-    Namespace(Namespace),
-    AviInfraSetting(AviInfraSetting),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ObjectKind {
-    GatewayClass,
-    Gateway,
-    Service,
-    EndpointSlice,
-    Node,
-    Pod,
-    Namespace,
-    AviInfraSetting,
-}
-
-impl ObjectKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectKind::GatewayClass => "GatewayClass",
-            ObjectKind::Gateway => "Gateway",
-            ObjectKind::Service => "Service",
-            ObjectKind::EndpointSlice => "EndpointSlice",
-            ObjectKind::Node => "Node",
-            ObjectKind::Pod => "Pod",
-            ObjectKind::Namespace => "Namespace",
-            ObjectKind::AviInfraSetting => "AviInfraSetting",
-        }
-    }
-
-    pub fn namespaced(self) -> bool {
-        matches!(
-            self,
-            ObjectKind::Gateway | ObjectKind::Service | ObjectKind::EndpointSlice | ObjectKind::Pod
-        )
-    }
-}
-
-impl Object {
-    pub fn kind(&self) -> ObjectKind {
-        match self {
-            Object::GatewayClass(_) => ObjectKind::GatewayClass,
-            Object::Gateway(_) => ObjectKind::Gateway,
-            Object::Service(_) => ObjectKind::Service,
-            Object::EndpointSlice(_) => ObjectKind::EndpointSlice,
-            Object::Node(_) => ObjectKind::Node,
-            Object::Pod(_) => ObjectKind::Pod,
-            Object::Namespace(_) => ObjectKind::Namespace,
-            Object::AviInfraSetting(_) => ObjectKind::AviInfraSetting,
-        }
-    }
-
-    pub fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-        match self {
-            Object::GatewayClass(o) => &o.metadata,
-            Object::Gateway(o) => &o.metadata,
-            Object::Service(o) => &o.metadata,
-            Object::EndpointSlice(o) => &o.metadata,
-            Object::Node(o) => &o.metadata,
-            Object::Pod(o) => &o.metadata,
-            Object::Namespace(o) => &o.metadata,
-            Object::AviInfraSetting(o) => &o.metadata,
-        }
-    }
-}
 
 /// The indexed cluster snapshot. Build it with [`Snapshot::upsert`] per object; every change
 /// returns the keys to re-translate.
@@ -115,6 +41,7 @@ pub struct Snapshot {
     pub(crate) gateways_by_class: BTreeMap<String, BTreeSet<ObjKey>>,
     pub(crate) lb_services: BTreeSet<ObjKey>,
     pub(crate) lb_by_setting: BTreeMap<String, BTreeSet<ObjKey>>,
+    pub(crate) l7: L7State,
 }
 
 fn index_add(map: &mut BTreeMap<ObjKey, BTreeSet<ObjKey>>, at: &ObjKey, item: &ObjKey) {
@@ -132,12 +59,46 @@ fn index_remove<K: Ord + Clone>(map: &mut BTreeMap<K, BTreeSet<ObjKey>>, at: &K,
 
 impl Snapshot {
     /// An empty snapshot for the given server mode (`--service-type`): it decides which changes
-    /// matter (Nodes only in NodePort mode, Pods only in NodePortLocal mode).
+    /// matter (Nodes only in NodePort mode, Pods only in NodePortLocal mode). It serves
+    /// Gateways and Services only: Ingresses, IngressClasses and Secrets are ignored (use
+    /// [`Snapshot::for_config`]).
     pub fn new(mode: ServiceType) -> Self {
         Snapshot {
             mode,
             ..Default::default()
         }
+    }
+
+    /// An empty snapshot for `config`, Ingresses included: besides the server mode it needs
+    /// the cluster name, `--shard-vs-size`, `--default-domain` and namespace sync to place
+    /// Ingress hosts on their keys. Translate it with a [`crate::translate::Context`] made from
+    /// the same config.
+    pub fn for_config(config: &Config) -> Self {
+        let mut s = Snapshot::new(config.service_type);
+        s.l7.settings = Some(L7Settings::of(config));
+        s
+    }
+
+    /// [`Snapshot::for_config`] filled with `objects` (later objects replace earlier ones). A
+    /// Secret the snapshot asks for ([`Changes::fetch_secrets`]) is taken from `objects`, as
+    /// the reconciler reads it from the cluster, so the order of the objects does not matter.
+    pub fn from_config_objects(config: &Config, objects: impl IntoIterator<Item = Object>) -> Self {
+        let objects: Vec<Object> = objects.into_iter().collect();
+        let secrets: BTreeMap<ObjKey, &Object> = objects
+            .iter()
+            .filter(|o| o.kind() == ObjectKind::Secret)
+            .filter_map(|o| Some((ObjKey::of(o.metadata())?, o)))
+            .collect();
+        let mut s = Snapshot::for_config(config);
+        for o in &objects {
+            let mut wanted = s.upsert_detailed(o.clone()).fetch_secrets;
+            while let Some(k) = wanted.pop_first() {
+                if let Some(secret) = secrets.get(&k) {
+                    wanted.extend(s.upsert_detailed((*secret).clone()).fetch_secrets);
+                }
+            }
+        }
+        s
     }
 
     pub fn mode(&self) -> ServiceType {
@@ -153,12 +114,38 @@ impl Snapshot {
         s
     }
 
-    /// Every key: all Gateways and all Services of type LoadBalancer (whether a key yields
-    /// objects is translation's decision).
+    /// Every key: all Gateways, all Services of type LoadBalancer and every Ingress key with a
+    /// host (whether a key yields objects is translation's decision). A shared parent whose
+    /// last host went is not listed, though its key still yields it: see
+    /// [`Snapshot::l7_parent_keys`].
     pub fn keys(&self) -> BTreeSet<Key> {
         let mut keys: BTreeSet<Key> = self.gateways.keys().cloned().map(Key::Gateway).collect();
         keys.extend(self.lb_services.iter().cloned().map(Key::Service));
+        keys.extend(self.l7_keys().cloned());
         keys
+    }
+
+    /// Every shared-parent key that may stand without hosts (SPEC-ingress §4.2): the global
+    /// shards, and those of each Accepted AviInfraSetting a class of ours names. A parent
+    /// found on Avi whose name is none of these is not to be kept.
+    pub fn l7_parent_keys(&self) -> BTreeSet<Key> {
+        let mut out: BTreeSet<Key> = self.l7_shard_keys(None).into_iter().collect();
+        let used: BTreeSet<String> = self
+            .l7
+            .classes
+            .values()
+            .filter(|c| c.is_ours())
+            .filter_map(|c| match c.infra() {
+                crate::rules::ClassInfra::Setting(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        for name in used {
+            if self.settings.get(&name).is_some_and(|s| s.is_accepted()) {
+                out.extend(self.l7_shard_keys(Some(&name)));
+            }
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -170,6 +157,7 @@ impl Snapshot {
             + self.pods.len()
             + self.namespaces.len()
             + self.settings.len()
+            + self.l7.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -211,32 +199,108 @@ impl Snapshot {
     /// Adds or replaces an object; returns the keys to re-translate (none when nothing that
     /// translation reads changed).
     pub fn upsert(&mut self, obj: Object) -> Affected {
-        match obj {
-            Object::GatewayClass(c) => self.upsert_class(c),
-            Object::Gateway(g) => self.upsert_gateway(g),
-            Object::Service(s) => self.upsert_service(s),
-            Object::EndpointSlice(s) => self.upsert_slice(&s),
-            Object::Node(n) => self.upsert_node(&n),
-            Object::Pod(p) => self.upsert_pod(&p),
-            Object::Namespace(n) => self.upsert_namespace(&n),
-            Object::AviInfraSetting(a) => self.upsert_setting(a),
-        }
+        self.upsert_detailed(obj).keys
     }
 
     /// Removes an object (`namespace` ignored for cluster-scoped kinds); returns the keys to
     /// re-translate.
     pub fn delete(&mut self, kind: ObjectKind, namespace: Option<&str>, name: &str) -> Affected {
-        let key = ObjKey::new(namespace.unwrap_or("default"), name);
-        match kind {
-            ObjectKind::GatewayClass => self.remove_class(name),
-            ObjectKind::Gateway => self.remove_gateway(&key),
-            ObjectKind::Service => self.remove_service(&key),
-            ObjectKind::EndpointSlice => self.remove_slice(&key),
-            ObjectKind::Node => self.remove_node(name),
-            ObjectKind::Pod => self.remove_pod(&key),
-            ObjectKind::Namespace => self.remove_namespace(name),
-            ObjectKind::AviInfraSetting => self.remove_setting(name),
+        self.delete_detailed(kind, namespace, name).keys
+    }
+
+    /// [`Snapshot::upsert`], saying also which Ingress keys changed only inside some hosts and
+    /// which Secrets to read.
+    pub fn upsert_detailed(&mut self, obj: Object) -> Changes {
+        let mut ch = ChangeSet::default();
+        match obj {
+            Object::GatewayClass(c) => ch.whole_all(self.upsert_class(c)),
+            Object::Gateway(g) => ch.whole_all(self.upsert_gateway(g)),
+            Object::Service(s) => {
+                let key = ObjKey::of(&s.metadata);
+                let l4 = self.upsert_service(s);
+                if let (false, Some(k)) = (l4.is_empty(), key) {
+                    self.l7_service_changed(&k, &mut ch);
+                }
+                ch.whole_all(l4);
+            }
+            Object::EndpointSlice(s) => {
+                let mut services = Vec::new();
+                ch.whole_all(self.upsert_slice(&s, &mut services));
+                for svc in &services {
+                    self.l7_service_changed(svc, &mut ch);
+                }
+            }
+            Object::Node(n) => ch.whole_all(self.upsert_node(&n)),
+            Object::Pod(p) => {
+                let mut services = Vec::new();
+                ch.whole_all(self.upsert_pod(&p, &mut services));
+                for svc in &services {
+                    self.l7_service_changed(svc, &mut ch);
+                }
+            }
+            Object::Namespace(n) => {
+                let name = n.metadata.name.clone().unwrap_or_default();
+                let hosts = self.l7_namespace_before(&name, &mut ch);
+                ch.whole_all(self.upsert_namespace(&n));
+                self.l7_namespace_after(&name, &hosts, &mut ch);
+            }
+            Object::AviInfraSetting(a) => {
+                let name = a.metadata.name.clone().unwrap_or_default();
+                let before = self.l7_setting_before(&name, &mut ch);
+                ch.whole_all(self.upsert_setting(a));
+                self.l7_setting_after(&name, &before, &mut ch);
+            }
+            Object::Ingress(i) => self.l7_upsert_ingress(&i, &mut ch),
+            Object::IngressClass(c) => self.l7_upsert_class(&c, &mut ch),
+            Object::Secret(s) => self.l7_upsert_secret(&s, &mut ch),
         }
+        ch.finish()
+    }
+
+    /// [`Snapshot::delete`] with the detail of [`Snapshot::upsert_detailed`].
+    pub fn delete_detailed(&mut self, kind: ObjectKind, namespace: Option<&str>, name: &str) -> Changes {
+        let key = ObjKey::new(namespace.unwrap_or("default"), name);
+        let mut ch = ChangeSet::default();
+        match kind {
+            ObjectKind::GatewayClass => ch.whole_all(self.remove_class(name)),
+            ObjectKind::Gateway => ch.whole_all(self.remove_gateway(&key)),
+            ObjectKind::Service => {
+                let l4 = self.remove_service(&key);
+                if !l4.is_empty() {
+                    self.l7_service_changed(&key, &mut ch);
+                }
+                ch.whole_all(l4);
+            }
+            ObjectKind::EndpointSlice => {
+                let mut services = Vec::new();
+                ch.whole_all(self.remove_slice(&key, &mut services));
+                for svc in &services {
+                    self.l7_service_changed(svc, &mut ch);
+                }
+            }
+            ObjectKind::Node => ch.whole_all(self.remove_node(name)),
+            ObjectKind::Pod => {
+                let mut services = Vec::new();
+                ch.whole_all(self.remove_pod(&key, &mut services));
+                for svc in &services {
+                    self.l7_service_changed(svc, &mut ch);
+                }
+            }
+            ObjectKind::Namespace => {
+                let hosts = self.l7_namespace_before(name, &mut ch);
+                ch.whole_all(self.remove_namespace(name));
+                self.l7_namespace_after(name, &hosts, &mut ch);
+            }
+            ObjectKind::AviInfraSetting => {
+                let before = self.l7_setting_before(name, &mut ch);
+                ch.whole_all(self.remove_setting(name));
+                self.l7_setting_after(name, &before, &mut ch);
+            }
+            ObjectKind::Ingress => self.l7_remove_ingress(&key, &mut ch),
+            ObjectKind::IngressClass => self.l7_remove_class(name, &mut ch),
+            ObjectKind::Secret => self.l7_remove_secret(&key, &mut ch),
+        }
+        ch.finish()
     }
 
     fn upsert_class(&mut self, c: GatewayClass) -> Affected {
@@ -380,7 +444,8 @@ impl Snapshot {
         }
     }
 
-    fn upsert_slice(&mut self, s: &EndpointSlice) -> Affected {
+    /// Adds or replaces a slice; `services` gets the Services whose endpoints changed.
+    fn upsert_slice(&mut self, s: &EndpointSlice, services: &mut Vec<ObjKey>) -> Affected {
         let Some(key) = ObjKey::of(&s.metadata) else {
             return Affected::new();
         };
@@ -394,22 +459,27 @@ impl Snapshot {
         {
             self.keys_of_service(svc, &mut out);
             index_remove(&mut self.slices_by_service, svc, &key);
+            services.push(svc.clone());
         }
         if let Some(svc) = &view.service {
             self.keys_of_service(svc, &mut out);
             index_add(&mut self.slices_by_service, svc, &key);
+            if !services.contains(svc) {
+                services.push(svc.clone());
+            }
             self.slices.insert(key, view);
         }
         out
     }
 
-    fn remove_slice(&mut self, key: &ObjKey) -> Affected {
+    fn remove_slice(&mut self, key: &ObjKey, services: &mut Vec<ObjKey>) -> Affected {
         let mut out = Affected::new();
         if let Some(old) = self.slices.remove(key)
             && let Some(svc) = &old.service
         {
             self.keys_of_service(svc, &mut out);
             index_remove(&mut self.slices_by_service, svc, key);
+            services.push(svc.clone());
         }
         out
     }
@@ -443,19 +513,23 @@ impl Snapshot {
         }
     }
 
-    /// Keys of the Services in the pod's namespace whose selector matches the pod.
-    fn pod_keys(&self, key: &ObjKey, pod: &PodView, out: &mut Affected) {
+    /// Keys of the Services in the pod's namespace whose selector matches the pod; `services`
+    /// gets those Services.
+    fn pod_keys(&self, key: &ObjKey, pod: &PodView, out: &mut Affected, services: &mut Vec<ObjKey>) {
         if self.mode != ServiceType::NodePortLocal {
             return;
         }
         for (svc_key, view) in self.services_in(&key.namespace) {
             if pod.matches(&view.selector) {
                 Self::service_keys(svc_key, view, out);
+                if !services.contains(svc_key) {
+                    services.push(svc_key.clone());
+                }
             }
         }
     }
 
-    fn upsert_pod(&mut self, p: &Pod) -> Affected {
+    fn upsert_pod(&mut self, p: &Pod, services: &mut Vec<ObjKey>) -> Affected {
         let Some(key) = ObjKey::of(&p.metadata) else {
             return Affected::new();
         };
@@ -465,19 +539,19 @@ impl Snapshot {
         }
         let mut out = Affected::new();
         if let Some(old) = self.pods.remove(&key) {
-            self.pod_keys(&key, &old, &mut out);
+            self.pod_keys(&key, &old, &mut out, services);
         }
         if let Some(view) = view {
-            self.pod_keys(&key, &view, &mut out);
+            self.pod_keys(&key, &view, &mut out, services);
             self.pods.insert(key, view);
         }
         out
     }
 
-    fn remove_pod(&mut self, key: &ObjKey) -> Affected {
+    fn remove_pod(&mut self, key: &ObjKey, services: &mut Vec<ObjKey>) -> Affected {
         let mut out = Affected::new();
         if let Some(old) = self.pods.remove(key) {
-            self.pod_keys(key, &old, &mut out);
+            self.pod_keys(key, &old, &mut out, services);
         }
         out
     }
