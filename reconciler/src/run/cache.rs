@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use avigw_shared::avi::kind;
-use avigw_shared::naming::ClusterName;
+use avigw_shared::naming::{ClusterName, MarkedObject, MarkerKey};
 use avigw_shared::translate::{Key, ObjKey};
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ impl AviCache {
         let vips: Vec<Value> = avi.list(kind::VSVIP, &q, Some(tenant)).await?;
         let ours = vips
             .into_iter()
-            .filter(|v| marker(v, "clustername").as_deref() == Some(cluster.as_str()));
+            .filter(|v| marker(v, MarkerKey::ClusterName) == Some(cluster.as_str()));
         fresh.insert(kind::VSVIP, by_name(ours));
         let mut inner = Inner::default();
         for (k, objs) in &fresh {
@@ -186,26 +186,23 @@ fn by_name(items: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// The first value of a marker.
-pub fn marker(v: &Value, key: &str) -> Option<String> {
+/// The first value of a marker of an object as Avi answered it.
+fn marker(v: &Value, key: MarkerKey) -> Option<&str> {
     v.get("markers")?
         .as_array()?
         .iter()
-        .find(|m| m.get("key").and_then(Value::as_str) == Some(key))?
+        .find(|m| m.get("key").and_then(Value::as_str) == Some(key.as_str()))?
         .get("values")?
         .get(0)?
         .as_str()
-        .map(str::to_owned)
 }
 
-/// The key an owned VirtualService, Pool or L4PolicySet belongs to, from its markers:
-/// Gateway objects carry `GatewayName`, LoadBalancer Service objects only `ServiceName`.
-pub fn key_of(v: &Value) -> Option<Key> {
-    let ns = marker(v, "Namespace")?;
-    if let Some(gw) = marker(v, "GatewayName") {
-        return Some(Key::Gateway(ObjKey::new(ns, gw)));
-    }
-    marker(v, "ServiceName").map(|s| Key::Service(ObjKey::new(ns, s)))
+/// The key an owned VirtualService, Pool or L4PolicySet belongs to, from its markers.
+fn key_of(v: &Value) -> Option<Key> {
+    Some(match MarkedObject::read(|k| marker(v, k))? {
+        MarkedObject::Gateway { namespace, name } => Key::Gateway(ObjKey::new(namespace, name)),
+        MarkedObject::LoadBalancer { namespace, name } => Key::Service(ObjKey::new(namespace, name)),
+    })
 }
 
 /// The VirtualService / VsVip / L4PolicySet name of a key.

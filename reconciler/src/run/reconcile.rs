@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use avigw_shared::api::{FINALIZER_GATEWAY, FINALIZER_SERVICE, Gateway};
 use avigw_shared::avi::{AviObjects, VsVip, kind};
+use avigw_shared::naming::{MarkerKey, marker_value};
 use avigw_shared::translate::{
     AviOutcome, Key, KeyPlan, ObjKey, Ownership, render_gateway_status, render_ingress, translate_key,
 };
@@ -405,9 +406,7 @@ impl Controller {
             .pools
             .iter()
             .filter(|p| created_pools.contains(&p.name))
-            .flat_map(|p| p.markers.iter())
-            .filter(|m| m.key == "ServiceName")
-            .flat_map(|m| m.values.iter().map(String::as_str))
+            .filter_map(|p| marker_value(&p.markers, MarkerKey::ServiceName))
             .collect();
         let backends: Vec<Service> = match self.shared.snap.read() {
             Ok(snap) => plan

@@ -1,6 +1,6 @@
 //! Avi object names, ownership and FQDNs (SPEC §3). Every name starts with `<clusterName>--`, and
 //! this module is the only place that spells the formulas out: [`ClusterName`] holds the name
-//! formulas, [`markers`] the marker keys and the marker sets of each object, [`fqdn`] the DNS
+//! formulas, [`markers`] the marker keys, the marker sets of each object and their inverse, [`fqdn`] the DNS
 //! names.
 
 mod fqdn;
@@ -8,7 +8,8 @@ mod markers;
 
 pub use fqdn::{AutoFqdn, auto_fqdn, dns_label, flat_label};
 pub use markers::{
-    Marker, gateway_markers, gateway_pool_markers, service_markers, service_pool_markers, vsvip_markers,
+    MarkedObject, Marker, MarkerKey, gateway_markers, gateway_pool_markers, marker_value, service_markers,
+    service_pool_markers, vsvip_markers,
 };
 
 use std::fmt;
