@@ -11,6 +11,7 @@ use std::time::Duration;
 use avigw_reconciler::avi::{
     AviClient, AviClientConfig, Credentials, ListQuery, RetryPolicy, Secret, TlsOptions,
 };
+use avigw_reconciler::retry::Backoff;
 use avigw_reconciler::run::{self, LeaseSettings, RunHandle, Settings};
 use avigw_shared::config::{Purpose, RawConfig};
 use avigw_testenv::TestContext;
@@ -148,8 +149,7 @@ impl Env {
         c.timeout = Duration::from_secs(5);
         c.retry = RetryPolicy {
             max_retries: 2,
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(200),
+            backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         };
         c
     }
