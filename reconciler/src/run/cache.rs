@@ -3,11 +3,11 @@
 //! makes no Avi call.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
 
 use avigw_shared::avi::kind;
 use avigw_shared::naming::{ClusterName, MarkedObject, MarkerKey};
 use avigw_shared::translate::{Key, ObjKey};
+use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::avi::{AviClient, ListQuery, Result};
@@ -84,14 +84,12 @@ impl AviCache {
             }
         }
         inner.objects = fresh;
-        if let Ok(mut g) = self.inner.lock() {
-            *g = inner;
-        }
+        *self.inner.lock() = inner;
         Ok(())
     }
 
     pub fn get(&self, kind: &str, name: &str) -> Option<Value> {
-        let g = self.inner.lock().ok()?;
+        let g = self.inner.lock();
         g.objects.get(kind).and_then(|m| m.get(name)).cloned()
     }
 
@@ -100,30 +98,25 @@ impl AviCache {
             return;
         };
         let kind = kind_static(kind);
-        if let Ok(mut g) = self.inner.lock() {
-            if let Some(old) = g.objects.get(kind).and_then(|m| m.get(&name)).cloned() {
-                g.unindex(kind, &name, &old);
-            }
-            g.index(kind, &name, &obj);
-            g.objects.entry(kind).or_default().insert(name, obj);
+        let mut g = self.inner.lock();
+        if let Some(old) = g.objects.get(kind).and_then(|m| m.get(&name)).cloned() {
+            g.unindex(kind, &name, &old);
         }
+        g.index(kind, &name, &obj);
+        g.objects.entry(kind).or_default().insert(name, obj);
     }
 
     pub fn remove(&self, kind: &str, name: &str) {
         let kind = kind_static(kind);
-        if let Ok(mut g) = self.inner.lock()
-            && let Some(old) = g.objects.get_mut(kind).and_then(|m| m.remove(name))
-        {
+        let mut g = self.inner.lock();
+        if let Some(old) = g.objects.get_mut(kind).and_then(|m| m.remove(name)) {
             g.unindex(kind, name, &old);
         }
     }
 
     /// Counts per object type (for `avigw_managed_objects`).
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        let g = match self.inner.lock() {
-            Ok(g) => g,
-            Err(_) => return Vec::new(),
-        };
+        let g = self.inner.lock();
         KINDS
             .iter()
             .map(|k| (*k, g.objects.get(k).map_or(0, BTreeMap::len)))
@@ -132,9 +125,7 @@ impl AviCache {
 
     /// Names of one type's objects that belong to `key` (by markers; VsVips by name).
     pub fn names_of_key(&self, kind: &str, key: &Key, cluster: &ClusterName) -> Vec<String> {
-        let Ok(g) = self.inner.lock() else {
-            return Vec::new();
-        };
+        let g = self.inner.lock();
         if kind == kind::VSVIP {
             let name = vs_name(cluster, key);
             return g
@@ -160,9 +151,7 @@ impl AviCache {
         cluster: &ClusterName,
         mut known_vs_names: BTreeSet<String>,
     ) -> (Vec<Key>, Vec<String>) {
-        let Ok(g) = self.inner.lock() else {
-            return (Vec::new(), Vec::new());
-        };
+        let g = self.inner.lock();
         let keys: Vec<Key> = g.by_key.keys().cloned().collect();
         for key in &keys {
             known_vs_names.insert(vs_name(cluster, key));
