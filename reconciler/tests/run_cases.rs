@@ -27,8 +27,8 @@ async fn loadbalancer_service_with_preferred_ip() {
         "10.50.0.77"
     );
     assert_eq!(
-        svc.pointer("/metadata/finalizers/0").unwrap(),
-        "service.ako.vmware.com/cleanup"
+        svc.pointer("/metadata/finalizers").unwrap(),
+        &serde_json::json!([format!("service.ako.vmware.com/avigw-{}-cleanup", e.cluster)])
     );
     let vs = format!("{}--{ns}-web", e.cluster);
     assert_eq!(e.names("virtualservice").await, vec![vs.clone()]);

@@ -144,6 +144,15 @@ impl AviCache {
             .collect()
     }
 
+    /// Whether Avi holds anything of `key` (by markers, or its VsVip by name).
+    pub fn holds(&self, key: &Key, cluster: &ClusterName) -> bool {
+        let g = self.inner.lock();
+        g.by_key.contains_key(key)
+            || g.objects
+                .get(kind::VSVIP)
+                .is_some_and(|m| m.contains_key(&vs_name(cluster, key)))
+    }
+
     /// Every key some cached object belongs to, and VsVips that belong to no key's name in
     /// `known_vs_names` nor to any object's key (left by an earlier run).
     pub fn keys_and_orphans(

@@ -14,6 +14,7 @@ mod cache;
 pub mod cli;
 mod diff;
 mod error_policy;
+mod finalizer;
 mod infra;
 mod leader;
 mod metrics;
@@ -28,7 +29,7 @@ mod sync;
 mod watch;
 mod worker;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -49,6 +50,7 @@ pub use metrics::Metrics;
 pub use queue::Queue;
 
 use crate::avi::{AviClient, AviClientConfig, AviError};
+use finalizer::Finalizers;
 use state::{SettingName, Shared};
 use watch::Watches;
 
@@ -86,10 +88,13 @@ pub struct Controller {
     cache: AviCache,
     writer: status::Writer,
     metrics: Metrics,
+    finalizers: Finalizers,
     /// Keys whose VIP Avi refused, with the desired-objects fingerprint it refused.
     blocked: Mutex<HashMap<Key, (String, String)>>,
     /// Services each key gave an ingress (to clear them when the key stops serving them).
     ingress_owned: Mutex<BTreeMap<Key, BTreeSet<ObjKey>>>,
+    /// Keys being cleaned up whose object this install holds under the legacy finalizer.
+    legacy_holds: Mutex<HashSet<Key>>,
     resync: Duration,
     avi_health: avi_health::AviHealth,
 }
@@ -226,6 +231,7 @@ pub async fn start(
     let controller = Arc::new(Controller {
         shared,
         watches,
+        finalizers: Finalizers::new(&ctx.cluster),
         ctx,
         avi,
         cache: AviCache::default(),
@@ -236,6 +242,7 @@ pub async fn start(
         metrics: metrics.clone(),
         blocked: Mutex::default(),
         ingress_owned: Mutex::default(),
+        legacy_holds: Mutex::default(),
         resync: settings.resync,
         avi_health: avi_health::AviHealth::default(),
     });

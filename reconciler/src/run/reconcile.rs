@@ -3,7 +3,7 @@
 //! Kubernetes is told, then the finalizer is released. Both steps end in a result; the error
 //! policy (`error_policy.rs`) alone decides when a failed key is tried again.
 
-use avigw_shared::api::{FINALIZER_GATEWAY, FINALIZER_SERVICE, Gateway};
+use avigw_shared::api::Gateway;
 use avigw_shared::avi::{AviObjects, kind};
 use avigw_shared::translate::{Key, KeyPlan, Ownership, translate_key};
 use k8s_openapi::api::core::v1::Service;
@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Controller;
 use super::error_policy::{Attempt, Failure};
+use super::finalizer::{self, carries};
 use super::sync::{SyncReport, Syncer};
 use crate::avi::AviError;
 
@@ -75,6 +76,7 @@ impl Controller {
     /// Not ours (any more): the Avi objects go first, then Kubernetes hears of it, and only
     /// then is the finalizer released.
     async fn cleanup(&self, v: &KeyView, attempt: Attempt) -> Result<(), Failure> {
+        self.note_legacy_hold(v);
         let avi = self.sync_avi(&v.key, &AviObjects::default(), attempt).await;
         let reported = self.report(v, &avi, attempt).await;
         avi?;
@@ -86,44 +88,55 @@ impl Controller {
         Ok(())
     }
 
-    /// The finalizer that holds the key's object until its Avi objects are gone.
-    fn finalizer(key: &Key) -> &'static str {
-        match key {
-            Key::Gateway(_) => FINALIZER_GATEWAY,
-            Key::Service(_) => FINALIZER_SERVICE,
-        }
-    }
-
-    /// Adds the finalizer to an object about to be put on Avi.
+    /// Adds this install's finalizer to an object it is about to put on Avi, replacing the
+    /// finalizer of earlier releases in the same write.
     async fn hold(&self, v: &KeyView) -> Result<(), Failure> {
         let Some(obj) = &v.object else { return Ok(()) };
-        if v.plan.avi.is_empty() || self.holds(v) {
+        let names = self.finalizers.of(&v.key);
+        let meta = obj.meta();
+        if v.plan.avi.is_empty() && !carries(meta, names.legacy) {
             return Ok(());
         }
-        let mut next = obj.meta().finalizers.clone().unwrap_or_default();
-        next.push(Self::finalizer(&v.key).to_owned());
-        self.write_finalizers(obj, next).await
+        let current = meta.finalizers.clone().unwrap_or_default();
+        match finalizer::hold(&current, names) {
+            Some(next) => self.write_finalizers(obj, next).await,
+            None => Ok(()),
+        }
     }
 
-    /// Releases the finalizer once Avi holds nothing of the key.
+    /// Releases this install's finalizer once Avi holds nothing of the key (and the legacy one
+    /// when this install held the object under it).
     async fn release(&self, v: &KeyView) -> Result<(), Failure> {
-        let Some(obj) = &v.object else { return Ok(()) };
-        if !self.holds(v) {
+        let Some(obj) = &v.object else {
+            self.legacy_holds.lock().remove(&v.key);
             return Ok(());
+        };
+        let names = self.finalizers.of(&v.key);
+        let legacy = self.legacy_holds.lock().contains(&v.key);
+        let current = obj.meta().finalizers.clone().unwrap_or_default();
+        if let Some(next) = finalizer::release(&current, names, legacy) {
+            self.write_finalizers(obj, next).await?;
         }
-        let f = Self::finalizer(&v.key);
-        let mut next = obj.meta().finalizers.clone().unwrap_or_default();
-        next.retain(|x| x != f);
-        self.write_finalizers(obj, next).await
+        self.legacy_holds.lock().remove(&v.key);
+        Ok(())
     }
 
-    /// Whether the object still carries our finalizer (it was ours until now).
+    /// An object of an earlier release whose Avi objects this install holds was held by it
+    /// under the legacy finalizer: remember to release that one too, even after the Avi
+    /// objects are gone (a retry of the release no longer sees them).
+    fn note_legacy_hold(&self, v: &KeyView) {
+        let legacy = self.finalizers.of(&v.key).legacy;
+        if v.object.as_ref().is_some_and(|o| carries(o.meta(), legacy))
+            && self.cache.holds(&v.key, &self.ctx.cluster)
+        {
+            self.legacy_holds.lock().insert(v.key.clone());
+        }
+    }
+
+    /// Whether the object still carries a finalizer of this install (it was ours until now).
     pub(super) fn holds(&self, v: &KeyView) -> bool {
-        let f = Self::finalizer(&v.key);
-        v.object
-            .as_ref()
-            .and_then(|o| o.meta().finalizers.as_ref())
-            .is_some_and(|l| l.iter().any(|x| x == f))
+        let Some(obj) = &v.object else { return false };
+        carries(obj.meta(), self.finalizers.of(&v.key).mine) || self.legacy_holds.lock().contains(&v.key)
     }
 
     async fn write_finalizers(&self, obj: &KeyObject, next: Vec<String>) -> Result<(), Failure> {

@@ -21,10 +21,10 @@ use serde_json::Value;
 pub const PASSWORD: &str = "Sim-Pa55word!";
 pub const TEST_LABEL: &str = "avigw-test";
 
-/// Tests of one binary share an apiserver, and every reconciler serves every GatewayClass of
-/// avigw's controller in it: two running at once would judge each other's objects (and, as
-/// two installs with one finalizer name would, release each other's finalizers). One test at
-/// a time holds this for its whole run.
+/// Tests of one binary share an apiserver. Each reconciler has its own cluster name (so its
+/// own finalizers) and namespace selector, so it leaves other tests' objects alone; still, one
+/// test at a time holds this for its whole run: each starts a reconciler and an avisim on a
+/// shared machine, and the timing-sensitive tests (the Avi wake-up) stay meaningful.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub struct Env {
