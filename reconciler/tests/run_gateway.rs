@@ -238,6 +238,70 @@ async fn reqwest_get(url: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Status PATCHes on Services, all codes, as the apiserver counts them.
+async fn service_status_patches(e: &run_support::Env) -> u64 {
+    let out = e.kubectl(&["get", "--raw", "/metrics"]).await;
+    out.lines()
+        .filter(|l| l.starts_with("apiserver_request_total{"))
+        .filter(|l| {
+            l.contains("resource=\"services\"")
+                && l.contains("subresource=\"status\"")
+                && l.contains("verb=\"PATCH\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// Kubernetes ≥ 1.29 refuses `status.loadBalancer` on Services that are not LoadBalancers, so
+/// a Gateway's ClusterIP and NodePort backends get no ingress (the VIP is on the Gateway):
+/// nothing may even try to write it, or every sync would be a refused call and a retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_backends_get_no_status_writes() {
+    let e = env("run-backends").await;
+    let ns = e.ctx.ns.clone();
+    let run = e.start().await;
+    assert!(run.wait_idle(Duration::from_secs(20)).await);
+    let before = service_status_patches(&e).await;
+    e.apply(&e.gateway_yaml("gw", &[80, 81], None)).await;
+    e.kubectl(&[
+        "patch",
+        "service",
+        "gw-b81",
+        "-n",
+        &ns,
+        "-p",
+        r#"{"spec":{"type":"NodePort"}}"#,
+    ])
+    .await;
+    eventually(30, "Gateway Ready", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    eventually(30, "both pools with their backends", || async {
+        let p80 = e
+            .object("pool", &format!("{}--{ns}-gw-b80-gw-TCP-80", e.cluster))
+            .await?;
+        let p81 = e
+            .object("pool", &format!("{}--{ns}-gw-b81-gw-TCP-81", e.cluster))
+            .await?;
+        (p80["servers"].as_array()?.len() == 2 && p81["servers"].as_array()?.len() == 2).then_some(())
+    })
+    .await;
+    let idle = run.wait_idle(Duration::from_secs(20)).await;
+    assert_eq!(
+        service_status_patches(&e).await,
+        before,
+        "status PATCHes on the Gateway's backend Services"
+    );
+    assert!(idle, "keys still busy");
+    for svc in ["gw-b80", "gw-b81"] {
+        let s = e.service_json(svc).await;
+        assert!(s.pointer("/status/loadBalancer/ingress").is_none(), "{s}");
+    }
+    run.shutdown();
+}
+
 /// Two installs (different cluster names, disjoint namespaces) in one cluster: each holds its
 /// own finalizer, so one never releases a Gateway the other still has objects of on Avi; and
 /// objects that carry the finalizer of earlier releases are moved to the install's own.
