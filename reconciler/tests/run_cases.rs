@@ -138,8 +138,8 @@ async fn avi_down_then_up_converges() {
     run.shutdown();
 }
 
-/// After a long outage a key's own backoff has grown to seconds (0.5 s doubling, ±50 %: 8–16 s
-/// after 20 s); the Avi watchdog must retry it within about its 1 s probe interval of Avi
+/// After a long outage a key's own backoff has grown to seconds (0.5 s doubling, each wait
+/// random in [d/2, d): 8–16 s after 20 s); the Avi watchdog must retry it within about its 1 s probe interval of Avi
 /// answering again, and say so on the availability gauge meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_waiting_for_avi_retry_as_soon_as_it_answers() {
