@@ -454,10 +454,6 @@ subjects:
     let run = e.start_as(client, raw, "replica-a").await;
     wait_ready(&run, 30).await;
     e.apply(&lb_yaml("web", "10.50.0.78")).await;
-    eventually(30, "LB ingress", || async {
-        let s = e.service_json("web").await;
-        (s.pointer("/status/loadBalancer/ingress/0/ip")? == "10.50.0.78").then_some(())
-    })
-    .await;
+    e.wait_lb_ip("web", "10.50.0.78").await;
     run.shutdown();
 }

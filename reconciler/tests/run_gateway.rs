@@ -362,14 +362,14 @@ async fn two_installs_keep_to_their_own_finalizers() {
     a.shutdown();
     e.kubectl(&["delete", "gateway", "gw", "-n", &ns_a, "--wait=false"])
         .await;
-    for _ in 0..25 {
-        assert_eq!(
-            finalizers(ns_a.clone(), "gw").await,
-            Some(json!([fin_a])),
-            "install B released install A's Gateway"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    stays_held(
+        &finalizers,
+        &ns_a,
+        "gw",
+        json!([fin_a]),
+        "install B released install A's Gateway",
+    )
+    .await;
     assert_eq!(e.names("virtualservice").await, vec![vs.clone()]);
     let a = e.start_with(raw_a.clone(), "install-a").await;
     eventually(30, "Gateway gone once A cleaned up", || async {
@@ -432,14 +432,14 @@ async fn two_installs_keep_to_their_own_finalizers() {
     .await;
     e.kubectl(&["delete", "gateway", "old", "-n", &ns_a, "--wait=false"])
         .await;
-    for _ in 0..25 {
-        assert_eq!(
-            finalizers(ns_a.clone(), "old").await,
-            Some(json!([LEGACY])),
-            "install B released a Gateway it never served"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    stays_held(
+        &finalizers,
+        &ns_a,
+        "old",
+        json!([LEGACY]),
+        "install B released a Gateway it never served",
+    )
+    .await;
     let a = e.start_with(raw_a, "install-a").await;
     eventually(30, "old Gateway gone once A cleaned up", || async {
         finalizers(ns_a.clone(), "old").await.is_none().then_some(())
@@ -448,4 +448,21 @@ async fn two_installs_keep_to_their_own_finalizers() {
     assert!(e.names("virtualservice").await.is_empty());
     a.shutdown();
     b.shutdown();
+}
+
+/// Checks for five seconds that a deleted Gateway keeps exactly `held` (a release would let it
+/// go within a poll or two).
+async fn stays_held<F, Fut>(finalizers: &F, ns: &str, name: &'static str, held: Value, what: &str)
+where
+    F: Fn(String, &'static str) -> Fut,
+    Fut: std::future::Future<Output = Option<Value>>,
+{
+    for _ in 0..25 {
+        assert_eq!(
+            finalizers(ns.to_owned(), name).await,
+            Some(held.clone()),
+            "{what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -13,11 +13,7 @@ async fn load_balancers_without_gateway_crds_then_gateways_once_installed() {
     let run = e.start().await;
     wait_ready(&run, 30).await;
     e.apply(&lb_yaml("web", "10.50.0.79")).await;
-    eventually(30, "LB ingress", || async {
-        let s = e.service_json("web").await;
-        (s.pointer("/status/loadBalancer/ingress/0/ip")? == "10.50.0.79").then_some(())
-    })
-    .await;
+    e.wait_lb_ip("web", "10.50.0.79").await;
 
     // The Gateway CRDs arrive later: Gateways are served by the running reconciler.
     apply_crd_file(&e.ctx.client, "gatewayclasses.networking.x-k8s.io.yaml").await;

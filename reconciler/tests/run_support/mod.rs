@@ -322,6 +322,15 @@ impl Env {
         serde_json::from_str(&out.stdout).ok()
     }
 
+    /// Waits until LoadBalancer Service `name` shows `ip` in its ingress.
+    pub async fn wait_lb_ip(&self, name: &str, ip: &str) {
+        eventually(30, "LB ingress", || async {
+            let s = self.service_json(name).await;
+            (s.pointer("/status/loadBalancer/ingress/0/ip")? == ip).then_some(())
+        })
+        .await;
+    }
+
     pub async fn service_json(&self, name: &str) -> Value {
         let out = self
             .kubectl(&["get", "service", name, "-n", &self.ctx.ns, "-o", "json"])

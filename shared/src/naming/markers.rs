@@ -168,14 +168,8 @@ mod tests {
         let m = gateway_pool_markers(&c, "blue", "gw", "svc", 80, "TCP");
         assert_eq!(
             keys(&m),
-            [
-                "clustername",
-                "Namespace",
-                "GatewayName",
-                "ServiceName",
-                "Port",
-                "Protocol"
-            ]
+            MarkerKey::ALL.map(MarkerKey::as_str),
+            "every key, in order"
         );
         assert_eq!(m[4].values, ["80"]);
         let m = service_pool_markers(&c, "red", "lb", 53);
