@@ -98,10 +98,12 @@ impl Controller {
             return Ok(());
         }
         let current = meta.finalizers.clone().unwrap_or_default();
-        match finalizer::hold(&current, names) {
-            Some(next) => self.write_finalizers(obj, next).await,
-            None => Ok(()),
+        if let Some(next) = finalizer::hold(&current, names) {
+            self.write_finalizers(obj, next).await?;
         }
+        // Held under this install's own name now.
+        self.legacy_holds.lock().remove(&v.key);
+        Ok(())
     }
 
     /// Releases this install's finalizer once Avi holds nothing of the key (and the legacy one
