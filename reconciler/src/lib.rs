@@ -1,3 +1,4 @@
 pub mod avi;
 pub mod plan;
+pub mod retry;
 pub mod run;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use avi_support::{Env, Recorder};
 use avigw_reconciler::avi::{AviClient, AviError, ObjectMeta, RetryPolicy};
+use avigw_reconciler::retry::Backoff;
 use avisim::FaultPatch;
 use avisim::faults::RejectAuth;
 use serde_json::{Value, json};
@@ -98,8 +99,7 @@ async fn rate_limit_429_backs_off() {
     let mut cfg = env.config();
     cfg.retry = RetryPolicy {
         max_retries: 8,
-        initial_backoff: Duration::from_millis(50),
-        max_backoff: Duration::from_millis(1500),
+        backoff: Backoff::new(Duration::from_millis(50), Duration::from_millis(1500)),
     };
     let c = AviClient::new(cfg).unwrap();
     c.login().await.unwrap();
@@ -174,8 +174,7 @@ async fn down_window_ridden_out_or_reported() {
     let mut cfg = env.config();
     cfg.retry = RetryPolicy {
         max_retries: 10,
-        initial_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(300),
+        backoff: Backoff::new(Duration::from_millis(100), Duration::from_millis(300)),
     };
     let patient = AviClient::new(cfg).unwrap();
     patient.login().await.unwrap();
@@ -325,4 +324,51 @@ async fn admin_api_drives_the_same_knobs() {
         .await
         .unwrap();
     assert_eq!(stats["total"], 0);
+}
+
+/// A 503 with `Retry-After: 1` is waited out even when the backoff alone would have spent
+/// every retry within the outage: the second attempt comes after the second asked for.
+#[tokio::test]
+async fn retry_after_is_honoured_within_the_cap() {
+    let env = Env::start().await;
+    let mut cfg = env.config();
+    cfg.retry = RetryPolicy {
+        max_retries: 3,
+        backoff: Backoff::new(Duration::from_millis(10), Duration::from_secs(5)),
+    };
+    let c = AviClient::new(cfg).unwrap();
+    c.login().await.unwrap();
+    env.sim.stats().reset();
+    env.sim.apply_faults(&FaultPatch {
+        down_for_secs: Some(0.5),
+        ..faults()
+    });
+    let t = Instant::now();
+    get(&c).await.unwrap();
+    assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
+    let s = env.sim.stats().snapshot();
+    assert_eq!(s["by_code"]["503"], 1, "{s}");
+    assert_eq!(s["by_code"]["200"], 1, "{s}");
+
+    // A cap below the server's ask wins: the retries run out inside a longer outage.
+    let mut cfg = env.config();
+    cfg.retry = RetryPolicy {
+        max_retries: 2,
+        backoff: Backoff::new(Duration::from_millis(10), Duration::from_millis(50)),
+    };
+    let quick = AviClient::new(cfg).unwrap();
+    quick.login().await.unwrap();
+    env.sim.apply_faults(&FaultPatch {
+        down_for_secs: Some(5.0),
+        ..faults()
+    });
+    match get(&quick).await.unwrap_err() {
+        AviError::Unavailable {
+            status: 503,
+            attempts: 3,
+            retry_after,
+            ..
+        } => assert_eq!(retry_after, Some(Duration::from_secs(1))),
+        other => panic!("{other:?}"),
+    }
 }

@@ -1,18 +1,13 @@
 //! `run` against a real apiserver and avisim: LoadBalancer Services, a refused VIP change,
-//! Avi down then up, namespace sync by label, and leader election between two replicas.
+//! Avi down then up, namespace sync by label, leader election between two replicas, and
+//! Gateway support turned off.
 
 mod run_support;
 
 use std::time::Duration;
 
 use avisim::FaultPatch;
-use run_support::{condition, env, eventually};
-
-fn lb_yaml(name: &str, ip: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: LoadBalancer\n  loadBalancerIP: {ip}\n  ports:\n  - port: 443\n    targetPort: 8443\n    protocol: TCP\n    name: https\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}-x\n  labels:\n    kubernetes.io/service-name: {name}\naddressType: IPv4\nports:\n- port: 8443\n  protocol: TCP\n  name: https\nendpoints:\n- addresses: [\"10.2.0.1\"]\n"
-    )
-}
+use run_support::{condition, env, eventually, lb_yaml, wait_ready};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loadbalancer_service_with_preferred_ip() {
@@ -32,8 +27,8 @@ async fn loadbalancer_service_with_preferred_ip() {
         "10.50.0.77"
     );
     assert_eq!(
-        svc.pointer("/metadata/finalizers/0").unwrap(),
-        "service.ako.vmware.com/cleanup"
+        svc.pointer("/metadata/finalizers").unwrap(),
+        &serde_json::json!([format!("service.ako.vmware.com/avigw-{}-cleanup", e.cluster)])
     );
     let vs = format!("{}--{ns}-web", e.cluster);
     assert_eq!(e.names("virtualservice").await, vec![vs.clone()]);
@@ -143,8 +138,8 @@ async fn avi_down_then_up_converges() {
     run.shutdown();
 }
 
-/// After a long outage a key's own backoff has grown to seconds (0.5 s doubling, ±50 %: 8–16 s
-/// after 20 s); the Avi watchdog must retry it within about its 1 s probe interval of Avi
+/// After a long outage a key's own backoff has grown to seconds (0.5 s doubling, each wait
+/// random in [d/2, d): 8–16 s after 20 s); the Avi watchdog must retry it within about its 1 s probe interval of Avi
 /// answering again, and say so on the availability gauge meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_waiting_for_avi_retry_as_soon_as_it_answers() {
@@ -391,5 +386,74 @@ async fn conflict_on_create_reads_and_updates() {
     .await;
     assert_eq!(p["created_by"], format!("avigw-{}", e.cluster));
     assert!(e.sim.stats().count("PUT", "pool") >= 1);
+    run.shutdown();
+}
+
+/// With `--services-api=false` the reconciler must neither watch Gateways nor wait for them:
+/// here it runs as a user that may not read them (as a chart without the Gateway rules would
+/// install it), and must still get ready and serve a LoadBalancer Service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_api_off_never_watches_gateways() {
+    let e = env("run-nogw").await;
+    let ns = e.ctx.ns.clone();
+    let role = format!("avigw-no-gateways-{ns}");
+    let rbac = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {role}
+rules:
+- apiGroups: [\"\"]
+  resources: [\"services\", \"namespaces\", \"nodes\", \"pods\"]
+  verbs: [\"get\", \"list\", \"watch\"]
+- apiGroups: [\"\"]
+  resources: [\"services\", \"services/status\"]
+  verbs: [\"patch\"]
+- apiGroups: [\"discovery.k8s.io\"]
+  resources: [\"endpointslices\"]
+  verbs: [\"get\", \"list\", \"watch\"]
+- apiGroups: [\"ako.vmware.com\"]
+  resources: [\"aviinfrasettings\"]
+  verbs: [\"get\", \"list\", \"watch\"]
+- apiGroups: [\"ako.vmware.com\"]
+  resources: [\"aviinfrasettings/status\"]
+  verbs: [\"patch\"]
+- apiGroups: [\"\", \"events.k8s.io\"]
+  resources: [\"events\"]
+  verbs: [\"create\", \"patch\"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {role}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {role}
+subjects:
+- kind: ServiceAccount
+  name: reconciler
+  namespace: {ns}
+"
+    );
+    e.ctx
+        .env
+        .kubectl_stdin(&["apply", "-f", "-"], &rbac)
+        .await
+        .expect("kubectl")
+        .ok()
+        .expect("RBAC without Gateways");
+    let client = e
+        .ctx
+        .env
+        .service_account_client(&ns, "reconciler")
+        .await
+        .expect("client without Gateway rights");
+    let mut raw = e.raw();
+    raw.services_api = Some(false);
+    let run = e.start_as(client, raw, "replica-a").await;
+    wait_ready(&run, 30).await;
+    e.apply(&lb_yaml("web", "10.50.0.78")).await;
+    e.wait_lb_ip("web", "10.50.0.78").await;
     run.shutdown();
 }

@@ -30,7 +30,10 @@ async fn gateway_best_case_then_delete() {
     assert_eq!(condition(&gw, "Ready").unwrap()["reason"], "Ready");
     assert!(condition(&gw, "Ready").unwrap()["observedGeneration"].is_i64());
     let fin = gw.pointer("/metadata/finalizers").cloned().unwrap_or(json!([]));
-    assert_eq!(fin, json!(["gateway.ako.vmware.com/cleanup"]));
+    assert_eq!(
+        fin,
+        json!([format!("gateway.ako.vmware.com/avigw-{}-cleanup", e.cluster)])
+    );
 
     // Avi objects with the SPEC §3 names and fields.
     assert_eq!(e.names("virtualservice").await, vec![vs_name.clone()]);
@@ -233,4 +236,233 @@ async fn reqwest_get(url: &str) -> String {
         .await
         .expect("curl");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Status PATCHes on Services, all codes, as the apiserver counts them.
+async fn service_status_patches(e: &run_support::Env) -> u64 {
+    let out = e.kubectl(&["get", "--raw", "/metrics"]).await;
+    out.lines()
+        .filter(|l| l.starts_with("apiserver_request_total{"))
+        .filter(|l| {
+            l.contains("resource=\"services\"")
+                && l.contains("subresource=\"status\"")
+                && l.contains("verb=\"PATCH\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// Kubernetes ≥ 1.29 refuses `status.loadBalancer` on Services that are not LoadBalancers, so
+/// a Gateway's ClusterIP and NodePort backends get no ingress (the VIP is on the Gateway):
+/// nothing may even try to write it, or every sync would be a refused call and a retry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_backends_get_no_status_writes() {
+    let e = env("run-backends").await;
+    let ns = e.ctx.ns.clone();
+    let run = e.start().await;
+    assert!(run.wait_idle(Duration::from_secs(20)).await);
+    let before = service_status_patches(&e).await;
+    e.apply(&e.gateway_yaml("gw", &[80, 81], None)).await;
+    e.kubectl(&[
+        "patch",
+        "service",
+        "gw-b81",
+        "-n",
+        &ns,
+        "-p",
+        r#"{"spec":{"type":"NodePort"}}"#,
+    ])
+    .await;
+    eventually(30, "Gateway Ready", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    eventually(30, "both pools with their backends", || async {
+        let p80 = e
+            .object("pool", &format!("{}--{ns}-gw-b80-gw-TCP-80", e.cluster))
+            .await?;
+        let p81 = e
+            .object("pool", &format!("{}--{ns}-gw-b81-gw-TCP-81", e.cluster))
+            .await?;
+        (p80["servers"].as_array()?.len() == 2 && p81["servers"].as_array()?.len() == 2).then_some(())
+    })
+    .await;
+    let idle = run.wait_idle(Duration::from_secs(20)).await;
+    assert_eq!(
+        service_status_patches(&e).await,
+        before,
+        "status PATCHes on the Gateway's backend Services"
+    );
+    assert!(idle, "keys still busy");
+    for svc in ["gw-b80", "gw-b81"] {
+        let s = e.service_json(svc).await;
+        assert!(s.pointer("/status/loadBalancer/ingress").is_none(), "{s}");
+    }
+    run.shutdown();
+}
+
+/// Two installs (different cluster names, disjoint namespaces) in one cluster: each holds its
+/// own finalizer, so one never releases a Gateway the other still has objects of on Avi; and
+/// objects that carry the finalizer of earlier releases are moved to the install's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_installs_keep_to_their_own_finalizers() {
+    let mut e = env("run-2inst").await;
+    let ns_a = e.ctx.ns.clone();
+    let ns_b = e
+        .ctx
+        .env
+        .create_namespace(&e.ctx.client, "run-2inst-b")
+        .await
+        .expect("second namespace");
+    e.kubectl(&["label", "namespace", &ns_b, &format!("avigw-test={ns_b}")])
+        .await;
+    // Cluster names at the edges of ^[a-zA-Z0-9_-]{1,32}$: the finalizer name must stay valid.
+    let base = e.cluster.clone();
+    let cluster_a = format!("-{base}_");
+    let cluster_b = format!("_{base}-");
+    let fin_a = format!("gateway.ako.vmware.com/avigw-{cluster_a}-cleanup");
+    let fin_b = format!("gateway.ako.vmware.com/avigw-{cluster_b}-cleanup");
+    const LEGACY: &str = "gateway.ako.vmware.com/cleanup";
+    e.cluster = cluster_a.clone();
+    let raw_a = e.raw();
+    let mut raw_b = e.raw();
+    raw_b.cluster_name = Some(cluster_b.clone());
+    raw_b.scope.namespace_selector = Some(format!("avigw-test={ns_b}"));
+    let a = e.start_with(raw_a.clone(), "install-a").await;
+    let b = e.start_with(raw_b, "install-b").await;
+    let finalizers = |ns: String, name: &'static str| {
+        let e = &e;
+        async move {
+            let out = e
+                .ctx
+                .env
+                .kubectl(&["get", "gateway", name, "-n", &ns, "-o", "json"])
+                .await
+                .ok()?;
+            if !out.success() {
+                return None;
+            }
+            let g: Value = serde_json::from_str(&out.stdout).ok()?;
+            Some(g.pointer("/metadata/finalizers").cloned().unwrap_or(json!([])))
+        }
+    };
+
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    eventually(30, "Gateway Ready", || async {
+        let g = e.gateway_json("gw").await?;
+        (condition(&g, "Ready")?.get("status")? == "True").then_some(())
+    })
+    .await;
+    let vs = format!("{cluster_a}--{ns_a}-gw");
+    assert_eq!(e.names("virtualservice").await, vec![vs.clone()]);
+
+    // Install A stops; the Gateway is deleted. B must not release A's finalizer: the Gateway
+    // stays (Terminating) and A's objects stay on Avi until A is back to delete them.
+    a.shutdown();
+    e.kubectl(&["delete", "gateway", "gw", "-n", &ns_a, "--wait=false"])
+        .await;
+    stays_held(
+        &finalizers,
+        &ns_a,
+        "gw",
+        json!([fin_a]),
+        "install B released install A's Gateway",
+    )
+    .await;
+    assert_eq!(e.names("virtualservice").await, vec![vs.clone()]);
+    let a = e.start_with(raw_a.clone(), "install-a").await;
+    eventually(30, "Gateway gone once A cleaned up", || async {
+        finalizers(ns_a.clone(), "gw").await.is_none().then_some(())
+    })
+    .await;
+    assert!(e.names("virtualservice").await.is_empty());
+
+    // Gateways that carry the finalizer of earlier releases: each install moves its own to
+    // its scoped finalizer, and leaves the other's alone.
+    let legacy = |y: String| {
+        y.replacen(
+            "metadata:\n",
+            &format!("metadata:\n  finalizers: [\"{LEGACY}\"]\n"),
+            1,
+        )
+    };
+    e.apply(&legacy(e.gateway_yaml("old", &[82], None))).await;
+    let yaml_b = legacy(e.gateway_yaml("old", &[83], None)).replace(
+        &format!("gateway-namespace: {ns_a}"),
+        &format!("gateway-namespace: {ns_b}"),
+    );
+    e.ctx
+        .env
+        .kubectl_stdin(&["apply", "-n", &ns_b, "-f", "-"], &yaml_b)
+        .await
+        .expect("kubectl")
+        .ok()
+        .expect("apply in the second namespace");
+    eventually(30, "A's old Gateway moved to A's finalizer", || async {
+        (finalizers(ns_a.clone(), "old").await? == json!([fin_a])).then_some(())
+    })
+    .await;
+    eventually(30, "B's old Gateway moved to B's finalizer", || async {
+        (finalizers(ns_b.clone(), "old").await? == json!([fin_b])).then_some(())
+    })
+    .await;
+
+    // An old release's Gateway deleted while A is down (as during an upgrade): B leaves the
+    // old finalizer alone; A, which holds its Avi objects, deletes them and releases it.
+    eventually(30, "A's old Gateway on Avi", || async {
+        e.names("virtualservice")
+            .await
+            .contains(&format!("{cluster_a}--{ns_a}-old"))
+            .then_some(())
+    })
+    .await;
+    assert!(a.wait_idle(Duration::from_secs(20)).await);
+    a.shutdown();
+    e.kubectl(&[
+        "patch",
+        "gateway",
+        "old",
+        "-n",
+        &ns_a,
+        "--type=json",
+        "-p",
+        &format!(r#"[{{"op":"replace","path":"/metadata/finalizers","value":["{LEGACY}"]}}]"#),
+    ])
+    .await;
+    e.kubectl(&["delete", "gateway", "old", "-n", &ns_a, "--wait=false"])
+        .await;
+    stays_held(
+        &finalizers,
+        &ns_a,
+        "old",
+        json!([LEGACY]),
+        "install B released a Gateway it never served",
+    )
+    .await;
+    let a = e.start_with(raw_a, "install-a").await;
+    eventually(30, "old Gateway gone once A cleaned up", || async {
+        finalizers(ns_a.clone(), "old").await.is_none().then_some(())
+    })
+    .await;
+    assert!(e.names("virtualservice").await.is_empty());
+    a.shutdown();
+    b.shutdown();
+}
+
+/// Checks for five seconds that a deleted Gateway keeps exactly `held` (a release would let it
+/// go within a poll or two).
+async fn stays_held<F, Fut>(finalizers: &F, ns: &str, name: &'static str, held: Value, what: &str)
+where
+    F: Fn(String, &'static str) -> Fut,
+    Fut: std::future::Future<Output = Option<Value>>,
+{
+    for _ in 0..25 {
+        assert_eq!(
+            finalizers(ns.to_owned(), name).await,
+            Some(held.clone()),
+            "{what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

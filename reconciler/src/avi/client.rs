@@ -1,9 +1,11 @@
-//! The session-keeping HTTP core: login, headers, one re-login on 401/419, retries.
+//! The session-keeping HTTP core: login, headers, one re-login on 401/419; the per-call
+//! retries are in `retry.rs`.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, REFERER, RETRY_AFTER};
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, REFERER};
 use reqwest::{Method, Url};
 use serde_json::{Value, json};
 
@@ -11,7 +13,6 @@ use super::config::{AviClientConfig, Credentials};
 use super::cookies::CookieJar;
 use super::error::{AviError, Result, classify, message_of};
 use super::metrics::{RequestObserver, RequestRecord};
-use super::retry::{backoff, retryable_status};
 use super::tls;
 
 type Bytes = Vec<u8>;
@@ -114,12 +115,16 @@ impl AviClient {
         &self.inner.base
     }
 
-    fn session(&self) -> std::sync::RwLockReadGuard<'_, SessionState> {
-        self.inner.session.read().unwrap_or_else(|e| e.into_inner())
+    fn session(&self) -> RwLockReadGuard<'_, SessionState> {
+        self.inner.session.read()
     }
 
-    fn session_mut(&self) -> std::sync::RwLockWriteGuard<'_, SessionState> {
-        self.inner.session.write().unwrap_or_else(|e| e.into_inner())
+    fn session_mut(&self) -> RwLockWriteGuard<'_, SessionState> {
+        self.inner.session.write()
+    }
+
+    pub(super) fn keep_cookies(&self, headers: &HeaderMap) {
+        self.session_mut().jar.update(headers);
     }
 
     /// The controller's version as reported at login.
@@ -136,7 +141,14 @@ impl AviClient {
             .or_else(|| self.controller_version())
     }
 
-    fn observe(&self, method: &Method, object: &str, status: Option<u16>, d: Duration, attempt: u32) {
+    pub(super) fn observe(
+        &self,
+        method: &Method,
+        object: &str,
+        status: Option<u16>,
+        d: Duration,
+        attempt: u32,
+    ) {
         if let Some(o) = &self.inner.observer {
             o.observe(&RequestRecord {
                 method: method.as_str(),
@@ -184,89 +196,44 @@ impl AviClient {
             }
         };
         let url = self.url_for("login")?;
-        let policy = self.inner.cfg.retry.clone();
-        let mut attempt = 0u32;
-        loop {
-            let started = Instant::now();
-            let res = self
-                .inner
+        let request = || {
+            self.inner
                 .http
                 .post(url.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .json(&body)
-                .send()
-                .await;
-            let (status, headers, bytes) = match res {
-                Ok(r) => {
-                    let status = r.status();
-                    let headers = r.headers().clone();
-                    match r.bytes().await {
-                        Ok(b) => (status, headers, b.to_vec()),
-                        Err(e) => {
-                            self.observe(&Method::POST, "login", None, started.elapsed(), attempt);
-                            if attempt < policy.max_retries {
-                                tokio::time::sleep(backoff(&policy, attempt, None)).await;
-                                attempt += 1;
-                                continue;
-                            }
-                            return Err(transport("login", &e, attempt + 1));
-                        }
-                    }
-                }
-                Err(e) => {
-                    self.observe(&Method::POST, "login", None, started.elapsed(), attempt);
-                    if attempt < policy.max_retries && transient(&e) {
-                        tokio::time::sleep(backoff(&policy, attempt, None)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(transport("login", &e, attempt + 1));
-                }
-            };
-            self.observe(
-                &Method::POST,
-                "login",
-                Some(status.as_u16()),
-                started.elapsed(),
-                attempt,
-            );
-            if retryable_status(status.as_u16()) && attempt < policy.max_retries {
-                tokio::time::sleep(backoff(&policy, attempt, retry_after(&headers))).await;
-                attempt += 1;
-                continue;
-            }
-            if !status.is_success() {
-                let message = message_of(&bytes);
-                return Err(match status.as_u16() {
-                    401 | 403 | 419 => AviError::Auth {
-                        status: status.as_u16(),
-                        message,
-                    },
-                    s => classify("login", s, &bytes, attempt + 1),
-                });
-            }
-            let version = serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| {
-                v.pointer("/version/Version")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
+        };
+        let (reply, attempts) = self.exchange(&Method::POST, "login", false, request).await;
+        let reply = reply.map_err(|e| transport("login", &e, attempts))?;
+        let (status, headers, bytes) = (reply.status, &reply.headers, &reply.body);
+        if !(200..300).contains(&status) {
+            let message = message_of(bytes);
+            return Err(match status {
+                401 | 403 | 419 => AviError::Auth { status, message },
+                s => classify("login", s, bytes, attempts, reply.retry_after()),
             });
-            let mut s = self.session_mut();
-            s.jar.clear();
-            s.jar.update(&headers);
-            if s.jar.get("csrftoken").is_none() {
-                return Err(AviError::Auth {
-                    status: status.as_u16(),
-                    message: "login answer set no csrftoken cookie".into(),
-                });
-            }
-            s.generation += 1;
-            s.logged_in = true;
-            if version.is_some() {
-                s.controller_version = version;
-            }
-            tracing::debug!(user = self.inner.cfg.credentials.username(), "logged in to Avi");
-            return Ok(());
         }
+        let version = serde_json::from_slice::<Value>(bytes).ok().and_then(|v| {
+            v.pointer("/version/Version")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+        let mut s = self.session_mut();
+        s.jar.clear();
+        s.jar.update(headers);
+        if s.jar.get("csrftoken").is_none() {
+            return Err(AviError::Auth {
+                status,
+                message: "login answer set no csrftoken cookie".into(),
+            });
+        }
+        s.generation += 1;
+        s.logged_in = true;
+        if version.is_some() {
+            s.controller_version = version;
+        }
+        tracing::debug!(user = self.inner.cfg.credentials.username(), "logged in to Avi");
+        Ok(())
     }
 
     /// Ends the session on the controller.
@@ -327,121 +294,52 @@ impl AviClient {
         tenant: Option<&str>,
         object: &str,
     ) -> Result<Answer> {
-        let policy = &self.inner.cfg.retry;
-        let mut attempt = 0u32;
         let mut relogged = false;
         loop {
             self.ensure_login().await?;
             let (headers, generation) = self.headers(tenant);
-            let mut req = self
-                .inner
-                .http
-                .request(method.clone(), url.clone())
-                .headers(headers);
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let started = Instant::now();
-            let sent = req.send().await;
-            let resp = match sent {
-                Ok(r) => r,
-                Err(e) => {
-                    self.observe(&method, object, None, started.elapsed(), attempt);
-                    if transient(&e) && attempt < policy.max_retries {
-                        tracing::debug!(%method, object, attempt, error = %e, "Avi call failed; retrying");
-                        tokio::time::sleep(backoff(policy, attempt, None)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(transport(object, &e, attempt + 1));
+            let request = || {
+                let req = self
+                    .inner
+                    .http
+                    .request(method.clone(), url.clone())
+                    .headers(headers.clone());
+                match body {
+                    Some(b) => req.json(b),
+                    None => req,
                 }
             };
-            let status = resp.status();
-            let resp_headers = resp.headers().clone();
-            self.session_mut().jar.update(&resp_headers);
-            let bytes = match resp.bytes().await {
-                Ok(b) => b.to_vec(),
-                Err(e) => {
-                    self.observe(&method, object, None, started.elapsed(), attempt);
-                    if attempt < policy.max_retries {
-                        tokio::time::sleep(backoff(policy, attempt, None)).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(transport(object, &e, attempt + 1));
+            let (reply, attempts) = self.exchange(&method, object, true, request).await;
+            let reply = reply.map_err(|e| transport(object, &e, attempts))?;
+            match reply.status {
+                401 | 419 if !relogged => {
+                    tracing::info!(
+                        status = reply.status,
+                        object,
+                        "Avi session rejected; logging in again"
+                    );
+                    relogged = true;
+                    self.relogin(generation).await?;
                 }
-            };
-            let code = status.as_u16();
-            self.observe(&method, object, Some(code), started.elapsed(), attempt);
-            if code == 401 || code == 419 {
-                if relogged {
+                status @ (401 | 419) => {
                     return Err(AviError::Auth {
-                        status: code,
-                        message: message_of(&bytes),
+                        status,
+                        message: message_of(&reply.body),
                     });
                 }
-                tracing::info!(status = code, object, "Avi session rejected; logging in again");
-                relogged = true;
-                self.relogin(generation).await?;
-                continue;
-            }
-            if retryable_status(code) && attempt < policy.max_retries {
-                let wait = backoff(policy, attempt, retry_after(&resp_headers));
-                tracing::debug!(%method, object, status = code, attempt, ?wait, "Avi busy; retrying");
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-                continue;
-            }
-            if status.is_success() {
-                return Ok(Answer { body: bytes });
-            }
-            return Err(classify(object, code, &bytes, attempt + 1));
-        }
-    }
-}
-
-fn retry_after(h: &HeaderMap) -> Option<Duration> {
-    h.get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
-/// Timeouts and connection-level failures are worth another try; a certificate the client
-/// does not trust is not (it will not start being trusted a second later).
-fn transient(e: &reqwest::Error) -> bool {
-    if bad_certificate(e) {
-        return false;
-    }
-    e.is_timeout() || e.is_connect() || e.is_request() || e.is_body()
-}
-
-fn bad_certificate(e: &reqwest::Error) -> bool {
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        // io::Error hides its payload from source(); look inside explicitly.
-        let inner = s
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|i| i as &(dyn std::error::Error + 'static));
-        for candidate in [Some(s), inner].into_iter().flatten() {
-            if let Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) =
-                candidate.downcast_ref::<rustls::Error>()
-            {
-                return true;
+                200..=299 => return Ok(Answer { body: reply.body }),
+                status => {
+                    return Err(classify(
+                        object,
+                        status,
+                        &reply.body,
+                        attempts,
+                        reply.retry_after(),
+                    ));
+                }
             }
         }
-        // Wrappers in between (hyper-util's connect error) may not expose the rustls error
-        // type; its message is stable.
-        if s.to_string().contains("invalid peer certificate") {
-            return true;
-        }
-        src = s.source();
     }
-    false
 }
 
 fn transport(object: &str, e: &reqwest::Error, attempts: u32) -> AviError {

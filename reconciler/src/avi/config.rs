@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::secret::Secret;
+use crate::retry::Backoff;
 
 #[derive(Clone, Debug)]
 pub enum Credentials {
@@ -28,21 +29,19 @@ pub struct TlsOptions {
     pub insecure_skip_verify: bool,
 }
 
-/// Capped exponential backoff with full jitter.
+/// How one call is retried on 429, 5xx, timeouts and connection errors.
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 = no retries).
     pub max_retries: u32,
-    pub initial_backoff: Duration,
-    pub max_backoff: Duration,
+    pub backoff: Backoff,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 5,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(10),
+            backoff: Backoff::new(Duration::from_millis(200), Duration::from_secs(10)),
         }
     }
 }

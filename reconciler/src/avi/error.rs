@@ -1,5 +1,7 @@
 //! Typed errors, classified from the controller's status codes and messages.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 pub type Result<T, E = AviError> = std::result::Result<T, E>;
@@ -51,6 +53,8 @@ pub enum AviError {
         status: u16,
         message: String,
         attempts: u32,
+        /// The controller's `Retry-After` on its last answer.
+        retry_after: Option<Duration>,
     },
     /// Timeout or connection error after all retries.
     #[error("avi {object}: transport error after {attempts} attempts: {message}")]
@@ -101,6 +105,14 @@ impl AviError {
         })
     }
 
+    /// How long the controller asked to be left alone, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AviError::Unavailable { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, AviError::NotFound { .. })
     }
@@ -133,8 +145,15 @@ fn referred_by(message: &str) -> Vec<String> {
         .collect()
 }
 
-/// Maps a non-success answer (401/419 and retryable ones are handled before this).
-pub fn classify(object: &str, status: u16, body: &[u8], attempts: u32) -> AviError {
+/// Maps a non-success answer (401/419 are handled before this; a 429/5xx comes here once the
+/// retries ran out).
+pub fn classify(
+    object: &str,
+    status: u16,
+    body: &[u8],
+    attempts: u32,
+    retry_after: Option<Duration>,
+) -> AviError {
     let message = message_of(body);
     let object = object.to_string();
     match status {
@@ -158,6 +177,7 @@ pub fn classify(object: &str, status: u16, body: &[u8], attempts: u32) -> AviErr
             status,
             message,
             attempts,
+            retry_after,
         },
         _ => AviError::Http {
             object,
@@ -178,6 +198,7 @@ mod tests {
             400,
             br#"{"error": "Cannot delete, object is referred by: ['VirtualService vs1', 'L4PolicySet l4']"}"#,
             1,
+            None,
         );
         match e {
             AviError::InUse { referred_by, .. } => {
@@ -190,19 +211,22 @@ mod tests {
                 "vsvip",
                 400,
                 br#"{"error": "If a new preferred IP is needed, please recreate the VIP"}"#,
-                1
+                1,
+                None
             ),
             AviError::VipChange { .. }
         ));
         assert!(matches!(
-            classify("pool", 401, b"CSRF token missing or incorrect.", 1),
+            classify("pool", 401, b"CSRF token missing or incorrect.", 1, None),
             AviError::Auth { status: 401, .. }
         ));
         assert!(matches!(
-            classify("pool", 409, b"{}", 1),
+            classify("pool", 409, b"{}", 1, None),
             AviError::Conflict { .. }
         ));
-        assert!(classify("pool", 503, b"", 6).is_retryable());
+        let busy = classify("pool", 429, b"", 6, Some(Duration::from_secs(3)));
+        assert!(busy.is_retryable());
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(3)));
         assert_eq!(message_of(br#"{"detail": "x"}"#), "x");
     }
 }

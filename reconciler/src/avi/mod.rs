@@ -4,7 +4,8 @@
 //! /login` sets `csrftoken`, `sessionid` and `avi-sessionid`; every later call sends the
 //! cookies, `X-CSRFToken`, `Referer`, `X-Avi-Version`, `X-Avi-Tenant` and `Content-Type:
 //! application/json`. A 401/419 triggers one re-login; 429, 5xx, timeouts and connection
-//! errors are retried with capped exponential backoff and full jitter.
+//! errors are retried with the crate's backoff ([`crate::retry::Backoff`]), `Retry-After`
+//! honoured.
 
 mod client;
 mod config;

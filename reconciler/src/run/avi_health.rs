@@ -64,7 +64,7 @@ pub async fn watchdog(c: Arc<Controller>) {
             }
         }
         c.avi_health.mark_available();
-        let woken = c.shared.queue.wake_avi_waiters();
+        let woken = c.shared.keys.wake_avi_waiters() + c.shared.settings.wake_avi_waiters();
         tracing::info!(
             keys = woken,
             "Avi answers again; retrying the keys that waited for it"

@@ -3,11 +3,11 @@
 //! makes no Avi call.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
 
 use avigw_shared::avi::kind;
-use avigw_shared::naming::ClusterName;
+use avigw_shared::naming::{ClusterName, MarkedObject, MarkerKey};
 use avigw_shared::translate::{Key, ObjKey};
+use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::avi::{AviClient, ListQuery, Result};
@@ -75,7 +75,7 @@ impl AviCache {
         let vips: Vec<Value> = avi.list(kind::VSVIP, &q, Some(tenant)).await?;
         let ours = vips
             .into_iter()
-            .filter(|v| marker(v, "clustername").as_deref() == Some(cluster.as_str()));
+            .filter(|v| marker(v, MarkerKey::ClusterName) == Some(cluster.as_str()));
         fresh.insert(kind::VSVIP, by_name(ours));
         let mut inner = Inner::default();
         for (k, objs) in &fresh {
@@ -84,14 +84,12 @@ impl AviCache {
             }
         }
         inner.objects = fresh;
-        if let Ok(mut g) = self.inner.lock() {
-            *g = inner;
-        }
+        *self.inner.lock() = inner;
         Ok(())
     }
 
     pub fn get(&self, kind: &str, name: &str) -> Option<Value> {
-        let g = self.inner.lock().ok()?;
+        let g = self.inner.lock();
         g.objects.get(kind).and_then(|m| m.get(name)).cloned()
     }
 
@@ -100,30 +98,25 @@ impl AviCache {
             return;
         };
         let kind = kind_static(kind);
-        if let Ok(mut g) = self.inner.lock() {
-            if let Some(old) = g.objects.get(kind).and_then(|m| m.get(&name)).cloned() {
-                g.unindex(kind, &name, &old);
-            }
-            g.index(kind, &name, &obj);
-            g.objects.entry(kind).or_default().insert(name, obj);
+        let mut g = self.inner.lock();
+        if let Some(old) = g.objects.get(kind).and_then(|m| m.get(&name)).cloned() {
+            g.unindex(kind, &name, &old);
         }
+        g.index(kind, &name, &obj);
+        g.objects.entry(kind).or_default().insert(name, obj);
     }
 
     pub fn remove(&self, kind: &str, name: &str) {
         let kind = kind_static(kind);
-        if let Ok(mut g) = self.inner.lock()
-            && let Some(old) = g.objects.get_mut(kind).and_then(|m| m.remove(name))
-        {
+        let mut g = self.inner.lock();
+        if let Some(old) = g.objects.get_mut(kind).and_then(|m| m.remove(name)) {
             g.unindex(kind, name, &old);
         }
     }
 
     /// Counts per object type (for `avigw_managed_objects`).
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        let g = match self.inner.lock() {
-            Ok(g) => g,
-            Err(_) => return Vec::new(),
-        };
+        let g = self.inner.lock();
         KINDS
             .iter()
             .map(|k| (*k, g.objects.get(k).map_or(0, BTreeMap::len)))
@@ -132,9 +125,7 @@ impl AviCache {
 
     /// Names of one type's objects that belong to `key` (by markers; VsVips by name).
     pub fn names_of_key(&self, kind: &str, key: &Key, cluster: &ClusterName) -> Vec<String> {
-        let Ok(g) = self.inner.lock() else {
-            return Vec::new();
-        };
+        let g = self.inner.lock();
         if kind == kind::VSVIP {
             let name = vs_name(cluster, key);
             return g
@@ -153,6 +144,15 @@ impl AviCache {
             .collect()
     }
 
+    /// Whether Avi holds anything of `key` (by markers, or its VsVip by name).
+    pub fn holds(&self, key: &Key, cluster: &ClusterName) -> bool {
+        let g = self.inner.lock();
+        g.by_key.contains_key(key)
+            || g.objects
+                .get(kind::VSVIP)
+                .is_some_and(|m| m.contains_key(&vs_name(cluster, key)))
+    }
+
     /// Every key some cached object belongs to, and VsVips that belong to no key's name in
     /// `known_vs_names` nor to any object's key (left by an earlier run).
     pub fn keys_and_orphans(
@@ -160,9 +160,7 @@ impl AviCache {
         cluster: &ClusterName,
         mut known_vs_names: BTreeSet<String>,
     ) -> (Vec<Key>, Vec<String>) {
-        let Ok(g) = self.inner.lock() else {
-            return (Vec::new(), Vec::new());
-        };
+        let g = self.inner.lock();
         let keys: Vec<Key> = g.by_key.keys().cloned().collect();
         for key in &keys {
             known_vs_names.insert(vs_name(cluster, key));
@@ -186,26 +184,23 @@ fn by_name(items: impl IntoIterator<Item = Value>) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// The first value of a marker.
-pub fn marker(v: &Value, key: &str) -> Option<String> {
+/// The first value of a marker of an object as Avi answered it.
+fn marker(v: &Value, key: MarkerKey) -> Option<&str> {
     v.get("markers")?
         .as_array()?
         .iter()
-        .find(|m| m.get("key").and_then(Value::as_str) == Some(key))?
+        .find(|m| m.get("key").and_then(Value::as_str) == Some(key.as_str()))?
         .get("values")?
         .get(0)?
         .as_str()
-        .map(str::to_owned)
 }
 
-/// The key an owned VirtualService, Pool or L4PolicySet belongs to, from its markers:
-/// Gateway objects carry `GatewayName`, LoadBalancer Service objects only `ServiceName`.
-pub fn key_of(v: &Value) -> Option<Key> {
-    let ns = marker(v, "Namespace")?;
-    if let Some(gw) = marker(v, "GatewayName") {
-        return Some(Key::Gateway(ObjKey::new(ns, gw)));
-    }
-    marker(v, "ServiceName").map(|s| Key::Service(ObjKey::new(ns, s)))
+/// The key an owned VirtualService, Pool or L4PolicySet belongs to, from its markers.
+fn key_of(v: &Value) -> Option<Key> {
+    Some(match MarkedObject::read(|k| marker(v, k))? {
+        MarkedObject::Gateway { namespace, name } => Key::Gateway(ObjKey::new(namespace, name)),
+        MarkedObject::LoadBalancer { namespace, name } => Key::Service(ObjKey::new(namespace, name)),
+    })
 }
 
 /// The VirtualService / VsVip / L4PolicySet name of a key.

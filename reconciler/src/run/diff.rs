@@ -3,7 +3,7 @@
 //! `_last_modified`) and the spelling of refs (`/api/x?name=N` vs `https://h/api/x/uuid#N`)
 //! must not cause a write.
 
-use avigw_shared::avi::parse_ref;
+use avigw_shared::avi::{kind, parse_ref};
 use serde_json::{Map, Value};
 
 const BOOKKEEPING: [&str; 3] = ["uuid", "url", "_last_modified"];
@@ -12,9 +12,9 @@ const BOOKKEEPING: [&str; 3] = ["uuid", "url", "_last_modified"];
 /// non-empty value, the object is stale (e.g. `l4_policies` removed when the last pool goes).
 fn owned_optional_fields(kind: &str) -> &'static [&'static str] {
     match kind {
-        "virtualservice" => &["l4_policies", "enable_rhi", "se_group_ref", "vrf_context_ref"],
-        "vsvip" => &["dns_info", "bgp_peer_labels"],
-        "pool" => &["placement_networks"],
+        kind::VIRTUALSERVICE => &["l4_policies", "enable_rhi", "se_group_ref", "vrf_context_ref"],
+        kind::VSVIP => &["dns_info", "bgp_peer_labels"],
+        kind::POOL => &["placement_networks"],
         _ => &[],
     }
 }
@@ -98,18 +98,18 @@ mod tests {
         let a = json!({"name": "p", "uuid": "pool-1", "lb_algorithm": "LB_ALGORITHM_LEAST_CONNECTIONS",
             "health_monitor_refs": ["https://h/api/healthmonitor/hm-1#System-TCP"],
             "servers": [{"ip": {"addr": "10.0.0.1", "type": "V4"}, "port": 80, "ratio": 1}]});
-        assert!(in_sync("pool", &d, &a));
+        assert!(in_sync(kind::POOL, &d, &a));
         let d2 = json!({"name": "p", "servers": [{"ip": {"addr": "10.0.0.2", "type": "V4"}, "port": 80}]});
-        assert!(!in_sync("pool", &d2, &a));
+        assert!(!in_sync(kind::POOL, &d2, &a));
     }
 
     #[test]
     fn dropped_owned_field_diffs() {
         let d = json!({"name": "vs"});
         let a = json!({"name": "vs", "l4_policies": [{"index": 0}]});
-        assert!(!in_sync("virtualservice", &d, &a));
+        assert!(!in_sync(kind::VIRTUALSERVICE, &d, &a));
         assert!(in_sync(
-            "virtualservice",
+            kind::VIRTUALSERVICE,
             &d,
             &json!({"name": "vs", "l4_policies": []})
         ));

@@ -9,35 +9,18 @@ use avigw_shared::translate::infra_setting_status;
 use serde_json::Value;
 
 use super::Controller;
+use super::error_policy::Failure;
+use super::state::SettingName;
 
 impl Controller {
-    /// Judges and writes the status of the named settings; answers those to retry.
-    pub(super) async fn infra_settings(&self, names: BTreeSet<String>) -> BTreeSet<String> {
-        let mut retry = BTreeSet::new();
-        for name in names {
-            let Some(ais) = self
-                .shared
-                .snap
-                .read()
-                .ok()
-                .and_then(|s| s.infra_setting(&name).cloned())
-            else {
-                continue;
-            };
-            let status = match self.judge(&ais).await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(setting = %name, error = %e, "cannot check AviInfraSetting on Avi");
-                    retry.insert(name);
-                    continue;
-                }
-            };
-            if let Err(e) = self.writer.infra_setting_status(&ais, &status).await {
-                tracing::warn!(setting = %name, error = %e, "cannot write AviInfraSetting status");
-                retry.insert(name);
-            }
-        }
-        retry
+    /// Judges one AviInfraSetting and writes its status when that changed.
+    pub(super) async fn check_infra_setting(&self, name: &SettingName) -> Result<(), Failure> {
+        let Some(ais) = self.shared.snap.read().infra_setting(&name.0).cloned() else {
+            return Ok(());
+        };
+        let status = self.judge(&ais).await?;
+        self.writer.infra_setting_status(&ais, &status).await?;
+        Ok(())
     }
 
     async fn judge(&self, ais: &AviInfraSetting) -> Result<AviInfraSettingStatus, crate::avi::AviError> {

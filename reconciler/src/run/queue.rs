@@ -1,32 +1,53 @@
-//! The work queue, keyed by translation key: a burst of changes to one key is one entry; a key
-//! being processed is never handed out again until `done` (changes meanwhile re-queue it once);
-//! failed keys come back after a capped exponential backoff with jitter — or at once, for the
-//! keys that failed because Avi was unavailable, when Avi is reachable again.
+//! A work queue of keys (translation keys, AviInfraSetting names): a burst of changes to one
+//! key is one entry; a key being processed is never handed out again until `done` (changes
+//! meanwhile re-queue it once); failed keys come back after the delay the error policy chose
+//! — or at once, for the keys that failed because Avi was unavailable, when Avi is reachable
+//! again.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::Hash;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use avigw_shared::translate::Key;
+use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-#[derive(Default)]
-struct State {
-    ready: VecDeque<Key>,
-    queued: HashSet<Key>,
-    active: HashSet<Key>,
+/// What a queue can hold.
+pub trait QueueKey: Clone + Eq + Hash + Send + Sync + 'static {}
+impl<T: Clone + Eq + Hash + Send + Sync + 'static> QueueKey for T {}
+
+struct State<K> {
+    ready: VecDeque<K>,
+    queued: HashSet<K>,
+    active: HashSet<K>,
     /// Changed while active: re-queue on `done`.
-    dirty: HashSet<Key>,
+    dirty: HashSet<K>,
     /// When each key was first queued since it was last picked (for the sync-lag metric).
-    since: HashMap<Key, Instant>,
+    since: HashMap<K, Instant>,
     /// Consecutive failures per key.
-    failures: BTreeMap<Key, u32>,
+    failures: HashMap<K, u32>,
     /// Keys waiting out a backoff, with the token of their pending timer (a newer timer, a
     /// change or a wake-up supersedes an older one).
-    delayed: HashMap<Key, u64>,
+    delayed: HashMap<K, u64>,
     /// The delayed keys that failed because Avi was unavailable.
-    waiting_for_avi: HashSet<Key>,
+    waiting_for_avi: HashSet<K>,
     next_token: u64,
+}
+
+impl<K> Default for State<K> {
+    fn default() -> Self {
+        State {
+            ready: VecDeque::new(),
+            queued: HashSet::new(),
+            active: HashSet::new(),
+            dirty: HashSet::new(),
+            since: HashMap::new(),
+            failures: HashMap::new(),
+            delayed: HashMap::new(),
+            waiting_for_avi: HashSet::new(),
+            next_token: 0,
+        }
+    }
 }
 
 /// Why and when a key must be tried again.
@@ -46,23 +67,33 @@ impl Retry {
     }
 }
 
-#[derive(Clone, Default)]
-pub struct Queue {
-    state: Arc<Mutex<State>>,
+pub struct Queue<K> {
+    state: Arc<Mutex<State<K>>>,
     notify: Arc<Notify>,
 }
 
-/// Backoff after `failures` consecutive failures: base·2ⁿ capped, with ±50 % jitter.
-pub fn backoff(base: Duration, cap: Duration, failures: u32) -> Duration {
-    let exp = base.saturating_mul(1u32 << failures.min(16)).min(cap);
-    let jitter: f64 = rand::random_range(0.5..1.5);
-    exp.mul_f64(jitter).min(cap)
+impl<K> Clone for Queue<K> {
+    fn clone(&self) -> Self {
+        Queue {
+            state: self.state.clone(),
+            notify: self.notify.clone(),
+        }
+    }
 }
 
-impl Queue {
+impl<K> Default for Queue<K> {
+    fn default() -> Self {
+        Queue {
+            state: Arc::default(),
+            notify: Arc::default(),
+        }
+    }
+}
+
+impl<K: QueueKey> Queue<K> {
     /// Queues a key now; a pending backoff of it is superseded.
-    pub fn add(&self, key: Key) {
-        let Ok(mut s) = self.state.lock() else { return };
+    pub fn add(&self, key: K) {
+        let mut s = self.state.lock();
         s.delayed.remove(&key);
         s.waiting_for_avi.remove(&key);
         s.since.entry(key.clone()).or_insert_with(Instant::now);
@@ -77,9 +108,9 @@ impl Queue {
         }
     }
 
-    pub fn add_after(&self, key: Key, retry: Retry) {
+    fn add_after(&self, key: K, retry: Retry) {
         let token = {
-            let Ok(mut s) = self.state.lock() else { return };
+            let mut s = self.state.lock();
             s.next_token += 1;
             let token = s.next_token;
             s.delayed.insert(key.clone(), token);
@@ -93,11 +124,7 @@ impl Queue {
         let q = self.clone();
         tokio::spawn(async move {
             tokio::time::sleep(retry.after).await;
-            let current = q
-                .state
-                .lock()
-                .map(|s| s.delayed.get(&key) == Some(&token))
-                .unwrap_or(false);
+            let current = q.state.lock().delayed.get(&key) == Some(&token);
             if current {
                 q.add(key);
             }
@@ -107,10 +134,7 @@ impl Queue {
     /// Queues now every key that is waiting out a backoff because Avi was unavailable;
     /// answers how many.
     pub fn wake_avi_waiters(&self) -> usize {
-        let keys: Vec<Key> = match self.state.lock() {
-            Ok(mut s) => s.waiting_for_avi.drain().collect(),
-            Err(_) => return 0,
-        };
+        let keys: Vec<K> = self.state.lock().waiting_for_avi.drain().collect();
         let n = keys.len();
         for k in keys {
             self.add(k);
@@ -120,31 +144,33 @@ impl Queue {
 
     /// Keys waiting out a backoff because Avi was unavailable.
     pub fn avi_waiters(&self) -> usize {
-        self.state.lock().map(|s| s.waiting_for_avi.len()).unwrap_or(0)
+        self.state.lock().waiting_for_avi.len()
     }
 
     /// Waits for a key; returns it with the time it was first queued.
-    pub async fn next(&self) -> (Key, Instant) {
+    pub async fn next(&self) -> (K, Instant) {
         loop {
             let notified = self.notify.notified();
-            if let Ok(mut s) = self.state.lock()
-                && let Some(k) = s.ready.pop_front()
             {
-                s.queued.remove(&k);
-                s.active.insert(k.clone());
-                let since = s.since.remove(&k).unwrap_or_else(Instant::now);
-                if !s.ready.is_empty() {
-                    self.notify.notify_one();
+                let mut s = self.state.lock();
+                if let Some(k) = s.ready.pop_front() {
+                    s.queued.remove(&k);
+                    s.active.insert(k.clone());
+                    let since = s.since.remove(&k).unwrap_or_else(Instant::now);
+                    if !s.ready.is_empty() {
+                        self.notify.notify_one();
+                    }
+                    return (k, since);
                 }
-                return (k, since);
             }
             notified.await;
         }
     }
 
-    /// Marks a key finished; `None` resets its backoff, a [`Retry`] re-queues it later.
-    pub fn done(&self, key: &Key, retry: Option<Retry>) {
-        let Ok(mut s) = self.state.lock() else { return };
+    /// Marks a key finished; `None` resets its failure count, a [`Retry`] counts a failure and
+    /// re-queues the key later (a change that came meanwhile re-queues it now).
+    pub fn done(&self, key: &K, retry: Option<Retry>) {
+        let mut s = self.state.lock();
         s.active.remove(key);
         match retry {
             None => {
@@ -163,32 +189,27 @@ impl Queue {
         }
     }
 
-    pub fn failures(&self, key: &Key) -> u32 {
-        self.state
-            .lock()
-            .ok()
-            .and_then(|s| s.failures.get(key).copied())
-            .unwrap_or(0)
+    /// Consecutive failures of a key so far.
+    pub fn failures(&self, key: &K) -> u32 {
+        self.state.lock().failures.get(key).copied().unwrap_or(0)
     }
 
     pub fn depth(&self) -> usize {
-        self.state.lock().map(|s| s.ready.len()).unwrap_or(0)
+        self.state.lock().ready.len()
     }
 
     /// Keys queued, in progress or waiting out a backoff (tests and benchmarks wait for
     /// this to reach zero).
     pub fn busy(&self) -> usize {
-        self.state
-            .lock()
-            .map(|s| s.ready.len() + s.active.len() + s.delayed.len())
-            .unwrap_or(0)
+        let s = self.state.lock();
+        s.ready.len() + s.active.len() + s.delayed.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use avigw_shared::translate::ObjKey;
+    use avigw_shared::translate::{Key, ObjKey};
 
     #[tokio::test]
     async fn coalesces_and_never_hands_out_twice() {
@@ -249,9 +270,32 @@ mod tests {
         assert_eq!(q.failures(&avi), 1, "the wake-up keeps the failure count");
     }
 
+    #[tokio::test]
+    async fn failures_count_until_a_success() {
+        let q = Queue::default();
+        let k = "setting".to_owned();
+        for n in 1..=3 {
+            q.add(k.clone());
+            let _ = q.next().await;
+            q.done(&k, Some(Retry::after(Duration::ZERO)));
+            assert_eq!(q.failures(&k), n);
+        }
+        q.add(k.clone());
+        let _ = q.next().await;
+        q.done(&k, None);
+        assert_eq!(q.failures(&k), 0);
+    }
+
     #[test]
-    fn backoff_is_capped() {
-        let d = backoff(Duration::from_millis(100), Duration::from_secs(5), 30);
-        assert!(d <= Duration::from_secs(5));
+    fn a_panic_while_holding_the_queue_loses_no_key() {
+        let q = Queue::default();
+        let state = q.state.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = state.lock();
+            panic!("a task panics while holding the queue");
+        })
+        .join();
+        q.add(Key::Gateway(ObjKey::new("ns", "a")));
+        assert_eq!(q.depth(), 1, "the key was dropped");
     }
 }

@@ -80,10 +80,11 @@ impl Writer {
         Ok(true)
     }
 
-    /// Adds or removes a finalizer. A JSON patch that first tests the finalizer list guards
-    /// against racing writers of that list only: a resourceVersion guard would fail on every
-    /// status write in between (avigw's own included) and turn each release into a retry.
-    pub async fn finalizer<K>(&self, obj: &K, finalizer: &str, present: bool) -> Result<bool, WriteError>
+    /// Writes an object's finalizer list (see `finalizer.rs` for which). A JSON patch that
+    /// first tests the current list guards against racing writers of that list only: a
+    /// resourceVersion guard would fail on every status write in between (avigw's own
+    /// included) and turn each release into a retry.
+    pub async fn finalizers<K>(&self, obj: &K, next: Vec<String>) -> Result<(), WriteError>
     where
         K: Resource<DynamicType = (), Scope = kube::core::NamespaceResourceScope>
             + Clone
@@ -91,25 +92,14 @@ impl Writer {
             + std::fmt::Debug,
     {
         let meta = obj.meta();
-        let before = meta.finalizers.clone();
-        let mut list = before.clone().unwrap_or_default();
-        let has = list.iter().any(|f| f == finalizer);
-        if has == present {
-            return Ok(false);
-        }
-        if present {
-            list.push(finalizer.to_owned());
-        } else {
-            list.retain(|f| f != finalizer);
-        }
         let (ns, name) = ns_name(meta);
         let api: Api<K> = Api::namespaced(self.client.clone(), &ns);
-        let ops = match before {
+        let ops = match &meta.finalizers {
             Some(old) => json!([
                 {"op": "test", "path": "/metadata/finalizers", "value": old},
-                {"op": "replace", "path": "/metadata/finalizers", "value": list},
+                {"op": "replace", "path": "/metadata/finalizers", "value": next},
             ]),
-            None => json!([{"op": "add", "path": "/metadata/finalizers", "value": list}]),
+            None => json!([{"op": "add", "path": "/metadata/finalizers", "value": next}]),
         };
         let patch: json_patch::Patch = match serde_json::from_value(ops) {
             Ok(p) => p,
@@ -119,10 +109,10 @@ impl Writer {
             .patch(&name, &PatchParams::default(), &Patch::<()>::Json(patch))
             .await
         {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(()),
             // Gone already: nothing left to hold.
-            Err(kube::Error::Api(e)) if e.code == 404 && !present => Ok(false),
-            Err(e) => Err(kube_err(format!("finalizer of {}/{name}", K::kind(&())))(e)),
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+            Err(e) => Err(kube_err(format!("finalizers of {} {ns}/{name}", K::kind(&())))(e)),
         }
     }
 

@@ -1,13 +1,15 @@
-//! Watches (kube-runtime watchers) for every kind translation reads, feeding the shared
-//! snapshot; each change queues the keys it affects. A relist drops objects that vanished
-//! while the watch was down.
+//! Watches (kube-runtime watchers) for every kind translation reads, feeding the shared state;
+//! a relist drops objects that vanished while the watch was down. Each watch reports how far it
+//! got: a kind the apiserver does not serve (its CRD is not installed: most clusters have no
+//! Gateway API v1alpha1 CRDs) is `Absent` — nothing to wait for, and re-checked by the watch's
+//! own retries, so that Gateways are served as soon as their CRDs are installed.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use avigw_shared::translate::{Affected, Object, ObjectKind};
+use avigw_shared::translate::{Object, ObjectKind};
 use futures::StreamExt;
 use kube::runtime::utils::ResetTimerBackoff;
 use kube::runtime::{WatchStreamExt, watcher};
@@ -15,90 +17,185 @@ use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch as tokio_watch;
 
-use super::Shared;
+use super::state::Shared;
+use crate::retry::Backoff;
 
-/// Re-watch pacing: 0.5 s doubling to 5 s, with jitter, reset after a minute without errors.
-/// client-go's (and kube-runtime's default) 0.8 s → 30 s spares a struggling apiserver from
-/// many clients; one controller's seven watches are no such load, and after a network blip a
-/// 30 s wait is 30 s of Gateways not being served.
-fn backoff() -> ResetTimerBackoff<watcher::ExponentialBackoff> {
-    let exp = backon::ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(500))
-        .with_max_delay(Duration::from_secs(5))
-        .with_factor(2.0)
-        .with_jitter()
-        .without_max_times();
-    ResetTimerBackoff::new(exp.into(), Duration::from_secs(60))
+/// Re-watch pacing, reset after a minute without errors. client-go's (and kube-runtime's
+/// default) 0.8 s → 30 s spares a struggling apiserver from many clients; one controller's
+/// few watches are no such load, and after a network blip a 30 s wait is 30 s of Gateways not
+/// being served. It is also how often an absent kind is looked for again.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(5));
+
+/// How far a watch has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchState {
+    /// Its first list has not come yet.
+    Listing,
+    /// Listed: the snapshot holds every object of the kind.
+    Synced,
+    /// The apiserver does not serve the kind (404 on its list): it has no objects.
+    Absent,
 }
 
-/// Spawns one watcher; `ready` turns true after its first full list.
-pub fn spawn<K>(
+/// The watches' progress, by kind.
+#[derive(Clone, Default)]
+pub struct Watches(Vec<(ObjectKind, tokio_watch::Receiver<WatchState>)>);
+
+impl Watches {
+    /// Starts the watch of one kind.
+    pub fn spawn<K>(
+        &mut self,
+        client: &Client,
+        kind: ObjectKind,
+        wrap: fn(K) -> Object,
+        shared: &Arc<Shared>,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::DynamicType: Default,
+    {
+        let (tx, rx) = tokio_watch::channel(WatchState::Listing);
+        self.0.push((kind, rx));
+        tokio::spawn(run::<K>(client.clone(), kind, wrap, shared.clone(), tx))
+    }
+
+    /// Waits until every watch has listed its kind or found it absent; false when a watch
+    /// ended first (it will never list).
+    pub async fn listed(&self) -> bool {
+        for (_, rx) in &self.0 {
+            let mut rx = rx.clone();
+            if rx.wait_for(|s| *s != WatchState::Listing).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether the snapshot holds every object of `kind` (false for a kind not watched).
+    pub fn synced(&self, kind: ObjectKind) -> bool {
+        self.0
+            .iter()
+            .any(|(k, rx)| *k == kind && *rx.borrow() == WatchState::Synced)
+    }
+}
+
+async fn run<K>(
     client: Client,
     kind: ObjectKind,
     wrap: fn(K) -> Object,
     shared: Arc<Shared>,
-    ready: tokio_watch::Sender<bool>,
-) -> tokio::task::JoinHandle<()>
-where
+    state: tokio_watch::Sender<WatchState>,
+) where
     K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
     K::DynamicType: Default,
 {
-    tokio::spawn(async move {
-        let api: Api<K> = Api::all(client);
-        // managedFields are never read, and are a large share of each object in memory.
-        let mut stream = watcher(api, watcher::Config::default())
-            .backoff(backoff())
-            .modify(|o: &mut K| o.meta_mut().managed_fields = None)
-            .boxed();
-        // Objects seen in the current relist, to drop the ones that are gone.
-        let mut relist: Option<BTreeSet<(Option<String>, String)>> = None;
-        let mut known: BTreeSet<(Option<String>, String)> = BTreeSet::new();
-        while let Some(ev) = stream.next().await {
-            let ev = match ev {
-                Ok(ev) => ev,
-                Err(e) => {
-                    tracing::warn!(kind = kind.as_str(), error = %e, "watch error (retrying)");
-                    continue;
+    let api: Api<K> = Api::all(client);
+    let reconnect: watcher::ExponentialBackoff = RECONNECT.builder().into();
+    let backoff = ResetTimerBackoff::new(reconnect, Duration::from_secs(60));
+    // managedFields are never read, and are a large share of each object in memory.
+    let mut stream = watcher(api, watcher::Config::default())
+        .backoff(backoff)
+        .modify(|o: &mut K| o.meta_mut().managed_fields = None)
+        .boxed();
+    // Objects seen in the current relist, to drop the ones that are gone.
+    let mut relist: Option<BTreeSet<(Option<String>, String)>> = None;
+    let mut known: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    let drop_gone = |seen: &BTreeSet<(Option<String>, String)>, known: &mut BTreeSet<_>| {
+        let gone: Vec<_> = known.difference(seen).cloned().collect();
+        for (ns, name) in gone {
+            known.remove(&(ns.clone(), name.clone()));
+            shared.deleted(kind, ns.as_deref(), &name);
+        }
+    };
+    while let Some(ev) = stream.next().await {
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) if not_served(&e) => {
+                if *state.borrow() != WatchState::Absent {
+                    tracing::info!(
+                        kind = kind.as_str(),
+                        "the apiserver does not serve this kind (CRD not installed?); serving without it and checking again every few seconds"
+                    );
+                    drop_gone(&BTreeSet::new(), &mut known);
+                    state.send_replace(WatchState::Absent);
                 }
-            };
-            let affected = match ev {
-                watcher::Event::Init => {
-                    relist = Some(BTreeSet::new());
-                    Affected::new()
+                relist = None;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(kind = kind.as_str(), error = %e, "watch error (retrying)");
+                continue;
+            }
+        };
+        match ev {
+            watcher::Event::Init => relist = Some(BTreeSet::new()),
+            watcher::Event::InitApply(o) => {
+                let id = (o.namespace(), o.name_any());
+                if let Some(r) = relist.as_mut() {
+                    r.insert(id.clone());
                 }
-                watcher::Event::InitApply(o) => {
-                    let id = (o.namespace(), o.name_any());
-                    if let Some(r) = relist.as_mut() {
-                        r.insert(id.clone());
-                    }
-                    known.insert(id);
-                    shared.upsert(wrap(o))
+                known.insert(id);
+                shared.upserted(wrap(o));
+            }
+            watcher::Event::InitDone => {
+                if let Some(seen) = relist.take() {
+                    drop_gone(&seen, &mut known);
                 }
-                watcher::Event::InitDone => {
-                    let mut out = Affected::new();
-                    if let Some(seen) = relist.take() {
-                        let gone: Vec<_> = known.difference(&seen).cloned().collect();
-                        for (ns, name) in gone {
-                            known.remove(&(ns.clone(), name.clone()));
-                            out.extend(shared.delete(kind, ns.as_deref(), &name));
-                        }
-                    }
-                    let _ = ready.send(true);
-                    out
+                let was = state.send_replace(WatchState::Synced);
+                if was == WatchState::Absent {
+                    // Keys of this kind were skipped while it was absent (its CRD installed
+                    // since): look at every key again.
+                    tracing::info!(kind = kind.as_str(), "the apiserver serves this kind now");
+                    shared.queue_every_key();
                 }
-                watcher::Event::Apply(o) => {
-                    known.insert((o.namespace(), o.name_any()));
-                    shared.upsert(wrap(o))
-                }
-                watcher::Event::Delete(o) => {
-                    let (ns, name) = (o.namespace(), o.name_any());
-                    known.remove(&(ns.clone(), name.clone()));
-                    shared.delete(kind, ns.as_deref(), &name)
-                }
-            };
-            for k in affected {
-                shared.queue.add(k);
+            }
+            watcher::Event::Apply(o) => {
+                known.insert((o.namespace(), o.name_any()));
+                shared.upserted(wrap(o));
+            }
+            watcher::Event::Delete(o) => {
+                let (ns, name) = (o.namespace(), o.name_any());
+                known.remove(&(ns.clone(), name.clone()));
+                shared.deleted(kind, ns.as_deref(), &name);
             }
         }
-    })
+    }
+}
+
+/// A list answered 404: the resource is not served (a missing CRD answers a bare "404 page not
+/// found", which kube turns into a status with only the code).
+fn not_served(e: &watcher::Error) -> bool {
+    matches!(e, watcher::Error::InitialListFailed(kube::Error::Api(s)) if s.code == 404)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_watch_that_ends_before_listing_is_not_synced() {
+        let mut w = Watches::default();
+        let (listed_tx, listed) = tokio_watch::channel(WatchState::Listing);
+        listed_tx.send_replace(WatchState::Synced);
+        let (ended_tx, ended) = tokio_watch::channel(WatchState::Listing);
+        drop(ended_tx);
+        w.0.push((ObjectKind::Service, listed));
+        w.0.push((ObjectKind::Gateway, ended));
+        assert!(!w.listed().await, "an ended watch counted as synced");
+    }
+
+    #[tokio::test]
+    async fn an_absent_kind_is_listed_but_not_synced() {
+        let mut w = Watches::default();
+        let (svc_tx, svc) = tokio_watch::channel(WatchState::Listing);
+        let (gw_tx, gw) = tokio_watch::channel(WatchState::Listing);
+        w.0.push((ObjectKind::Service, svc));
+        w.0.push((ObjectKind::Gateway, gw));
+        svc_tx.send_replace(WatchState::Synced);
+        gw_tx.send_replace(WatchState::Absent);
+        assert!(w.listed().await);
+        assert!(w.synced(ObjectKind::Service));
+        assert!(!w.synced(ObjectKind::Gateway));
+        assert!(!w.synced(ObjectKind::Node), "not watched");
+    }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use avigw_reconciler::avi::{
     AviClient, AviClientConfig, Credentials, RequestRecord, RetryPolicy, Secret, TlsOptions,
 };
+use avigw_reconciler::retry::Backoff;
 use avisim::{SimConfig, SimHandle};
 
 pub const PASSWORD: &str = "Sim-Pa55word!";
@@ -56,8 +57,7 @@ impl Env {
         c.timeout = Duration::from_secs(5);
         c.retry = RetryPolicy {
             max_retries: 3,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(200),
+            backoff: Backoff::new(Duration::from_millis(10), Duration::from_millis(200)),
         };
         c
     }

@@ -11,19 +11,20 @@ use std::time::Duration;
 use avigw_reconciler::avi::{
     AviClient, AviClientConfig, Credentials, ListQuery, RetryPolicy, Secret, TlsOptions,
 };
+use avigw_reconciler::retry::Backoff;
 use avigw_reconciler::run::{self, LeaseSettings, RunHandle, Settings};
 use avigw_shared::config::{OpsPortArgs, Purpose, RawConfig, ScopeArgs};
-use avigw_testenv::TestContext;
+use avigw_testenv::{TestContext, TestEnv};
 use avisim::{SimConfig, SimHandle};
 use serde_json::Value;
 
 pub const PASSWORD: &str = "Sim-Pa55word!";
 pub const TEST_LABEL: &str = "avigw-test";
 
-/// Tests of one binary share an apiserver, and every reconciler serves every GatewayClass of
-/// avigw's controller in it: two running at once would judge each other's objects (and, as
-/// two installs with one finalizer name would, release each other's finalizers). One test at
-/// a time holds this for its whole run.
+/// Tests of one binary share an apiserver. Each reconciler has its own cluster name (so its
+/// own finalizers) and namespace selector, so it leaves other tests' objects alone; still, one
+/// test at a time holds this for its whole run: each starts a reconciler and an avisim on a
+/// shared machine, and the timing-sensitive tests (the Avi wake-up) stay meaningful.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub struct Env {
@@ -40,6 +41,22 @@ pub async fn env(hint: &str) -> Env {
 }
 
 pub async fn env_with(hint: &str, sim_cfg: impl FnOnce(&mut SimConfig)) -> Env {
+    setup(hint, sim_cfg, Crds::All).await
+}
+
+/// An apiserver with only the AviInfraSetting CRD, as on a cluster without the Gateway API
+/// v1alpha1 CRDs (the most common LoadBalancer-only install). Use it alone in its test binary:
+/// the CRDs of an apiserver are shared by every test of the binary.
+pub async fn env_without_gateway_crds(hint: &str) -> Env {
+    setup(hint, |_| {}, Crds::AviInfraSettingOnly).await
+}
+
+enum Crds {
+    All,
+    AviInfraSettingOnly,
+}
+
+async fn setup(hint: &str, sim_cfg: impl FnOnce(&mut SimConfig), crds: Crds) -> Env {
     let serial = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let _ = tracing_subscriber::fmt()
@@ -49,7 +66,16 @@ pub async fn env_with(hint: &str, sim_cfg: impl FnOnce(&mut SimConfig)) -> Env {
         )
         .with_test_writer()
         .try_init();
-    let ctx = TestContext::new(hint).await.expect("testenv");
+    let ctx = match crds {
+        Crds::All => TestContext::new(hint).await.expect("testenv"),
+        Crds::AviInfraSettingOnly => {
+            let env = TestEnv::get().expect("testenv");
+            let client = env.client().await.expect("kube client");
+            apply_crd_file(&client, "aviinfrasettings.ako.vmware.com.yaml").await;
+            let ns = env.create_namespace(&client, hint).await.expect("namespace");
+            TestContext { env, client, ns }
+        }
+    };
     let mut cfg = SimConfig::for_tests(PASSWORD);
     sim_cfg(&mut cfg);
     let sim = avisim::spawn(cfg).await.expect("avisim");
@@ -79,28 +105,67 @@ pub async fn env_with(hint: &str, sim_cfg: impl FnOnce(&mut SimConfig)) -> Env {
     )
     .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
     let class = format!("avi-{}", ctx.ns);
-    ctx.env
-        .kubectl_stdin(
-            &["apply", "-f", "-"],
-            &format!(
-                "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata:\n  name: {class}\nspec:\n  controller: ako.vmware.com/avi-lb\n"
-            ),
-        )
-        .await
-        .expect("kubectl")
-        .ok()
-        .expect("gatewayclass");
-    Env {
+    let e = Env {
         _serial: serial,
         ctx,
         sim,
         cluster,
         class,
         dir,
+    };
+    if matches!(crds, Crds::All) {
+        e.apply_gateway_class().await;
     }
+    e
+}
+
+/// Applies one CRD of `manifests/crds` (server-side) and waits until it is established.
+pub async fn apply_crd_file(client: &kube::Client, file: &str) {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::api::{Patch, PatchParams};
+    let path = avigw_testenv::crd_dir().join(file);
+    let text = std::fs::read_to_string(&path).expect("CRD file");
+    let crd: CustomResourceDefinition = serde_yaml::from_str(&text).expect("CRD YAML");
+    let name = crd.metadata.name.clone().expect("CRD name");
+    let api: kube::Api<CustomResourceDefinition> = kube::Api::all(client.clone());
+    api.patch(
+        &name,
+        &PatchParams::apply("avigw-run-tests").force(),
+        &Patch::Apply(&crd),
+    )
+    .await
+    .expect("apply CRD");
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        kube::runtime::wait::await_condition(
+            api,
+            &name,
+            kube::runtime::wait::conditions::is_crd_established(),
+        ),
+    )
+    .await
+    .expect("CRD established in time")
+    .expect("CRD established");
 }
 
 impl Env {
+    /// This test's GatewayClass of avigw's controller.
+    pub async fn apply_gateway_class(&self) {
+        self.ctx
+            .env
+            .kubectl_stdin(
+                &["apply", "-f", "-"],
+                &format!(
+                    "apiVersion: networking.x-k8s.io/v1alpha1\nkind: GatewayClass\nmetadata:\n  name: {}\nspec:\n  controller: ako.vmware.com/avi-lb\n",
+                    self.class
+                ),
+            )
+            .await
+            .expect("kubectl")
+            .ok()
+            .expect("gatewayclass");
+    }
+
     pub fn raw(&self) -> RawConfig {
         RawConfig {
             cluster_name: Some(self.cluster.clone()),
@@ -153,8 +218,7 @@ impl Env {
         c.timeout = Duration::from_secs(5);
         c.retry = RetryPolicy {
             max_retries: 2,
-            initial_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(200),
+            backoff: Backoff::new(Duration::from_millis(20), Duration::from_millis(200)),
         };
         c
     }
@@ -165,6 +229,11 @@ impl Env {
 
     pub async fn start_with(&self, raw: RawConfig, identity: &str) -> RunHandle {
         let client = self.ctx.env.client().await.expect("kube client");
+        self.start_as(client, raw, identity).await
+    }
+
+    /// With a kube client of the caller's (e.g. a user with less RBAC than admin).
+    pub async fn start_as(&self, client: kube::Client, raw: RawConfig, identity: &str) -> RunHandle {
         run::start(self.settings(raw, identity), client, self.avi_config())
             .await
             .expect("reconciler starts")
@@ -258,6 +327,15 @@ impl Env {
         serde_json::from_str(&out.stdout).ok()
     }
 
+    /// Waits until LoadBalancer Service `name` shows `ip` in its ingress.
+    pub async fn wait_lb_ip(&self, name: &str, ip: &str) {
+        eventually(30, "LB ingress", || async {
+            let s = self.service_json(name).await;
+            (s.pointer("/status/loadBalancer/ingress/0/ip")? == ip).then_some(())
+        })
+        .await;
+    }
+
     pub async fn service_json(&self, name: &str) -> Value {
         let out = self
             .kubectl(&["get", "service", name, "-n", &self.ctx.ns, "-o", "json"])
@@ -290,4 +368,30 @@ pub fn condition<'a>(gw: &'a Value, type_: &str) -> Option<&'a Value> {
         .as_array()?
         .iter()
         .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))
+}
+
+/// A LoadBalancer Service with a preferred IP and an EndpointSlice.
+pub fn lb_yaml(name: &str, ip: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: LoadBalancer\n  loadBalancerIP: {ip}\n  ports:\n  - port: 443\n    targetPort: 8443\n    protocol: TCP\n    name: https\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}-x\n  labels:\n    kubernetes.io/service-name: {name}\naddressType: IPv4\nports:\n- port: 8443\n  protocol: TCP\n  name: https\nendpoints:\n- addresses: [\"10.2.0.1\"]\n"
+    )
+}
+
+/// The HTTP status of a GET (0 when nothing answered).
+pub async fn http_status(url: &str) -> u16 {
+    let out = tokio::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", url])
+        .output()
+        .await
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+}
+
+/// Waits for `/readyz` of a reconciler to answer 200.
+pub async fn wait_ready(run: &RunHandle, secs: u64) {
+    let url = format!("http://{}/readyz", run.metrics_addr);
+    eventually(secs, "/readyz 200", || async {
+        (http_status(&url).await == 200).then_some(())
+    })
+    .await;
 }

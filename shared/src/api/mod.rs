@@ -6,6 +6,8 @@ mod condition;
 mod gateway;
 mod infra;
 
+use crate::naming::ClusterName;
+
 pub use condition::{Condition, ConditionStatus};
 pub use gateway::{
     Gateway, GatewayAddress, GatewayClass, GatewayClassSpec, GatewayClassStatus, GatewaySpec, GatewayStatus,
@@ -45,9 +47,31 @@ pub const ANNOTATION_NODE_PORT_LOCAL: &str = "nodeportlocal.antrea.io";
 pub const ANNOTATION_CALICO_IPV4: &str = "projectcalico.org/IPv4Address";
 pub const ANNOTATION_ANTREA_TRANSPORT: &str = "node.antrea.io/transport-addresses";
 
-/// Finalizers that hold a Kubernetes object until its Avi objects are gone.
-pub const FINALIZER_GATEWAY: &str = "gateway.ako.vmware.com/cleanup";
-pub const FINALIZER_SERVICE: &str = "service.ako.vmware.com/cleanup";
+/// The finalizers of releases before they were scoped to one install: an install replaces
+/// them with its own on the objects it serves.
+pub const LEGACY_FINALIZER_GATEWAY: &str = "gateway.ako.vmware.com/cleanup";
+pub const LEGACY_FINALIZER_SERVICE: &str = "service.ako.vmware.com/cleanup";
+
+/// The finalizer by which one install holds a Gateway until its Avi objects are gone:
+/// `gateway.ako.vmware.com/avigw-<clusterName>-cleanup`. One per install (per `clusterName`),
+/// so that two installs in a cluster never release each other's Gateways.
+pub fn gateway_finalizer(cluster: &ClusterName) -> String {
+    scoped_finalizer("gateway.ako.vmware.com", cluster)
+}
+
+/// As [`gateway_finalizer`], for LoadBalancer Services:
+/// `service.ako.vmware.com/avigw-<clusterName>-cleanup`.
+pub fn service_finalizer(cluster: &ClusterName) -> String {
+    scoped_finalizer("service.ako.vmware.com", cluster)
+}
+
+/// A finalizer is a qualified name, whose name part must start and end with a letter or digit
+/// and stay within 63 characters: the fixed `avigw-` and `-cleanup` around the `clusterName`
+/// (at most 32 characters, which may start or end with `-` or `_`) keep that true for every
+/// valid `clusterName`, and keep distinct clusters apart.
+fn scoped_finalizer(domain: &str, cluster: &ClusterName) -> String {
+    format!("{domain}/avigw-{cluster}-cleanup")
+}
 
 /// The listener protocols an L4 virtual service can carry.
 pub const L4_PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
@@ -57,3 +81,77 @@ pub const SCHEMA_PROTOCOLS: [&str; 6] = ["HTTP", "HTTPS", "TLS", "TCP", "UDP", "
 /// Gateway address types of v1alpha1; only `IPAddress` is supported by avigw.
 pub const ADDRESS_TYPE_IP: &str = "IPAddress";
 pub const ADDRESS_TYPES: [&str; 2] = ["IPAddress", "NamedAddress"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kubernetes' qualified name: an optional DNS-1123 subdomain prefix and `/`, then a name of
+    /// at most 63 characters that starts and ends with a letter or digit.
+    fn is_qualified_name(s: &str) -> bool {
+        let name_re = regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").unwrap();
+        let subdomain_re =
+            regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").unwrap();
+        let (prefix, name) = match s.split_once('/') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, s),
+        };
+        prefix.is_none_or(|p| p.len() <= 253 && subdomain_re.is_match(p))
+            && name.len() <= 63
+            && name_re.is_match(name)
+    }
+
+    #[test]
+    fn scoped_finalizers() {
+        let c = ClusterName::new("prod-1").unwrap();
+        assert_eq!(
+            gateway_finalizer(&c),
+            "gateway.ako.vmware.com/avigw-prod-1-cleanup"
+        );
+        assert_eq!(
+            service_finalizer(&c),
+            "service.ako.vmware.com/avigw-prod-1-cleanup"
+        );
+        assert!(is_qualified_name(LEGACY_FINALIZER_GATEWAY) && is_qualified_name(LEGACY_FINALIZER_SERVICE));
+    }
+
+    #[test]
+    fn finalizers_are_qualified_names_at_the_edges_of_cluster_names() {
+        let longest = "-".repeat(32);
+        for name in [
+            "-",
+            "_",
+            "-a",
+            "a-",
+            "_a",
+            "a_",
+            "_-_",
+            "-x_",
+            "A_b-C",
+            longest.as_str(),
+        ] {
+            let c = ClusterName::new(name).unwrap();
+            for f in [gateway_finalizer(&c), service_finalizer(&c)] {
+                assert!(is_qualified_name(&f), "{f}");
+            }
+        }
+        assert!(
+            !is_qualified_name("gateway.ako.vmware.com/-bad"),
+            "the check itself refuses"
+        );
+        assert!(!is_qualified_name(&format!("x/{}", "a".repeat(64))));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_cluster_name_gives_a_qualified_and_distinct_finalizer(
+            a in "[a-zA-Z0-9_-]{1,32}",
+            b in "[a-zA-Z0-9_-]{1,32}",
+        ) {
+            let (ca, cb) = (ClusterName::new(&a).unwrap(), ClusterName::new(&b).unwrap());
+            proptest::prop_assert!(is_qualified_name(&gateway_finalizer(&ca)), "{}", gateway_finalizer(&ca));
+            proptest::prop_assert!(is_qualified_name(&service_finalizer(&ca)), "{}", service_finalizer(&ca));
+            proptest::prop_assert_eq!(a == b, gateway_finalizer(&ca) == gateway_finalizer(&cb));
+        }
+    }
+}

@@ -1,6 +1,57 @@
 //! Avi markers (`[{key, values[]}]`): how each object says which Kubernetes object it serves.
+//! The keys, the sets each object carries, and the inverse (markers → the object they name)
+//! live here together, so that what is written and what is read back cannot drift apart.
 
 use super::ClusterName;
+
+/// The marker keys avigw writes. L4 objects (SPEC §3) use `clustername`, `Namespace`,
+/// `GatewayName`, `ServiceName`, `Port`, `Protocol`; L7 objects (SPEC-ingress §4.6) use
+/// `clustername`, `Namespace`, `Host`, `InfrasettingName`, `ServiceName`, `Path`, `IngressName`.
+/// The order on an object is the order its marker set below writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MarkerKey {
+    ClusterName,
+    Namespace,
+    GatewayName,
+    ServiceName,
+    Port,
+    Protocol,
+    Host,
+    InfrasettingName,
+    Path,
+    IngressName,
+}
+
+impl MarkerKey {
+    pub const ALL: [MarkerKey; 10] = [
+        MarkerKey::ClusterName,
+        MarkerKey::Namespace,
+        MarkerKey::GatewayName,
+        MarkerKey::ServiceName,
+        MarkerKey::Port,
+        MarkerKey::Protocol,
+        MarkerKey::Host,
+        MarkerKey::InfrasettingName,
+        MarkerKey::Path,
+        MarkerKey::IngressName,
+    ];
+
+    /// The key as Avi stores it (AKO's spelling).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MarkerKey::ClusterName => "clustername",
+            MarkerKey::Namespace => "Namespace",
+            MarkerKey::GatewayName => "GatewayName",
+            MarkerKey::ServiceName => "ServiceName",
+            MarkerKey::Port => "Port",
+            MarkerKey::Protocol => "Protocol",
+            MarkerKey::Host => "Host",
+            MarkerKey::InfrasettingName => "InfrasettingName",
+            MarkerKey::Path => "Path",
+            MarkerKey::IngressName => "IngressName",
+        }
+    }
+}
 
 /// An Avi marker: `{key, values[]}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -10,20 +61,29 @@ pub struct Marker {
 }
 
 impl Marker {
-    fn new(key: &str, value: impl Into<String>) -> Self {
+    pub fn new(key: MarkerKey, value: impl Into<String>) -> Self {
         Marker {
-            key: key.to_owned(),
+            key: key.as_str().to_owned(),
             values: vec![value.into()],
         }
     }
 }
 
+/// The first value of `key` among `markers`.
+pub fn marker_value(markers: &[Marker], key: MarkerKey) -> Option<&str> {
+    markers
+        .iter()
+        .find(|m| m.key == key.as_str())
+        .and_then(|m| m.values.first())
+        .map(String::as_str)
+}
+
 /// Markers of a Gateway's VirtualService and L4PolicySet.
 pub fn gateway_markers(cluster: &ClusterName, gw_namespace: &str, gw_name: &str) -> Vec<Marker> {
     vec![
-        Marker::new("clustername", cluster.as_str()),
-        Marker::new("Namespace", gw_namespace),
-        Marker::new("GatewayName", gw_name),
+        Marker::new(MarkerKey::ClusterName, cluster.as_str()),
+        Marker::new(MarkerKey::Namespace, gw_namespace),
+        Marker::new(MarkerKey::GatewayName, gw_name),
     ]
 }
 
@@ -37,18 +97,18 @@ pub fn gateway_pool_markers(
     protocol: &str,
 ) -> Vec<Marker> {
     let mut m = gateway_markers(cluster, gw_namespace, gw_name);
-    m.push(Marker::new("ServiceName", svc_name));
-    m.push(Marker::new("Port", port.to_string()));
-    m.push(Marker::new("Protocol", protocol));
+    m.push(Marker::new(MarkerKey::ServiceName, svc_name));
+    m.push(Marker::new(MarkerKey::Port, port.to_string()));
+    m.push(Marker::new(MarkerKey::Protocol, protocol));
     m
 }
 
 /// Markers of a LoadBalancer Service's VirtualService and L4PolicySet.
 pub fn service_markers(cluster: &ClusterName, namespace: &str, svc_name: &str) -> Vec<Marker> {
     vec![
-        Marker::new("clustername", cluster.as_str()),
-        Marker::new("Namespace", namespace),
-        Marker::new("ServiceName", svc_name),
+        Marker::new(MarkerKey::ClusterName, cluster.as_str()),
+        Marker::new(MarkerKey::Namespace, namespace),
+        Marker::new(MarkerKey::ServiceName, svc_name),
     ]
 }
 
@@ -60,26 +120,53 @@ pub fn service_pool_markers(
     port: i32,
 ) -> Vec<Marker> {
     let mut m = service_markers(cluster, namespace, svc_name);
-    m.push(Marker::new("Port", port.to_string()));
+    m.push(Marker::new(MarkerKey::Port, port.to_string()));
     m
 }
 
 /// Markers of a VsVip (it has no `created_by`, so this marks ownership).
 pub fn vsvip_markers(cluster: &ClusterName) -> Vec<Marker> {
-    vec![Marker::new("clustername", cluster.as_str())]
+    vec![Marker::new(MarkerKey::ClusterName, cluster.as_str())]
 }
 
-/// Marker keys of the Ingress objects (SPEC-ingress §4.6), besides `clustername`, `Namespace`
-/// and `ServiceName`.
-pub const MARKER_HOST: &str = "Host";
-pub const MARKER_INFRASETTING_NAME: &str = "InfrasettingName";
-pub const MARKER_PATH: &str = "Path";
-pub const MARKER_INGRESS_NAME: &str = "IngressName";
+/// The Kubernetes object an Avi object serves, read back from its markers: the inverse of the
+/// marker sets above (VsVips carry only `clustername` and name none).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MarkedObject {
+    /// A Gateway's VirtualService, L4PolicySet or Pool.
+    Gateway { namespace: String, name: String },
+    /// A LoadBalancer Service's VirtualService, L4PolicySet or Pool.
+    LoadBalancer { namespace: String, name: String },
+}
+
+impl MarkedObject {
+    /// Reads the markers through `value` (the first value of a key, wherever the markers are
+    /// held). Gateway objects carry `GatewayName` (their pools also `ServiceName`, naming the
+    /// backend); LoadBalancer Service objects carry `ServiceName` only.
+    pub fn read<'a>(value: impl Fn(MarkerKey) -> Option<&'a str>) -> Option<Self> {
+        let namespace = value(MarkerKey::Namespace)?.to_owned();
+        if let Some(gw) = value(MarkerKey::GatewayName) {
+            return Some(MarkedObject::Gateway {
+                namespace,
+                name: gw.to_owned(),
+            });
+        }
+        value(MarkerKey::ServiceName).map(|svc| MarkedObject::LoadBalancer {
+            namespace,
+            name: svc.to_owned(),
+        })
+    }
+
+    /// As [`MarkedObject::read`], from typed markers.
+    pub fn from_markers(markers: &[Marker]) -> Option<Self> {
+        Self::read(|k| marker_value(markers, k))
+    }
+}
 
 impl Marker {
     /// A marker whose values are sorted, repeated and empty ones dropped; `None` when nothing
     /// is left (SPEC-ingress §4.6 omits empty markers).
-    fn values<'a>(key: &str, values: impl IntoIterator<Item = &'a str>) -> Option<Self> {
+    fn values<'a>(key: MarkerKey, values: impl IntoIterator<Item = &'a str>) -> Option<Self> {
         let mut v: Vec<String> = values
             .into_iter()
             .filter(|s| !s.is_empty())
@@ -88,7 +175,7 @@ impl Marker {
         v.sort_unstable();
         v.dedup();
         (!v.is_empty()).then(|| Marker {
-            key: key.to_owned(),
+            key: key.as_str().to_owned(),
             values: v,
         })
     }
@@ -103,11 +190,11 @@ pub fn l7_host_markers(
     infra: Option<&str>,
 ) -> Vec<Marker> {
     let mut m = vec![
-        Marker::new("clustername", cluster.as_str()),
-        Marker::new("Namespace", namespace),
-        Marker::new(MARKER_HOST, host),
+        Marker::new(MarkerKey::ClusterName, cluster.as_str()),
+        Marker::new(MarkerKey::Namespace, namespace),
+        Marker::new(MarkerKey::Host, host),
     ];
-    m.extend(Marker::values(MARKER_INFRASETTING_NAME, infra));
+    m.extend(Marker::values(MarkerKey::InfrasettingName, infra));
     m
 }
 
@@ -123,9 +210,9 @@ pub fn l7_pool_markers(
     ingress: &str,
 ) -> Vec<Marker> {
     let mut m = l7_host_markers(cluster, namespace, host, infra);
-    m.extend(Marker::values("ServiceName", [service]));
-    m.extend(Marker::values(MARKER_PATH, [path]));
-    m.extend(Marker::values(MARKER_INGRESS_NAME, [ingress]));
+    m.extend(Marker::values(MarkerKey::ServiceName, [service]));
+    m.extend(Marker::values(MarkerKey::Path, [path]));
+    m.extend(Marker::values(MarkerKey::IngressName, [ingress]));
     m
 }
 
@@ -140,18 +227,18 @@ pub fn l7_paths_markers<'a>(
     ingresses: impl IntoIterator<Item = &'a str>,
 ) -> Vec<Marker> {
     let mut m = l7_host_markers(cluster, namespace, host, infra);
-    m.extend(Marker::values(MARKER_PATH, paths));
-    m.extend(Marker::values(MARKER_INGRESS_NAME, ingresses));
+    m.extend(Marker::values(MarkerKey::Path, paths));
+    m.extend(Marker::values(MarkerKey::IngressName, ingresses));
     m
 }
 
 /// Markers of an SSLKeyAndCertificate: `clustername, Host, [InfrasettingName]`.
 pub fn l7_certificate_markers(cluster: &ClusterName, host: &str, infra: Option<&str>) -> Vec<Marker> {
     let mut m = vec![
-        Marker::new("clustername", cluster.as_str()),
-        Marker::new(MARKER_HOST, host),
+        Marker::new(MarkerKey::ClusterName, cluster.as_str()),
+        Marker::new(MarkerKey::Host, host),
     ];
-    m.extend(Marker::values(MARKER_INFRASETTING_NAME, infra));
+    m.extend(Marker::values(MarkerKey::InfrasettingName, infra));
     m
 }
 
@@ -163,31 +250,101 @@ mod tests {
         ClusterName::new("prod-1").unwrap()
     }
 
+    fn keys(m: &[Marker]) -> Vec<&str> {
+        m.iter().map(|m| m.key.as_str()).collect()
+    }
+
     #[test]
     fn markers() {
         let c = cluster();
         let m = gateway_pool_markers(&c, "blue", "gw", "svc", 80, "TCP");
-        let keys: Vec<_> = m.iter().map(|m| m.key.as_str()).collect();
         assert_eq!(
-            keys,
+            keys(&m),
+            MarkerKey::ALL[..6].iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            "every L4 key, in order"
+        );
+        assert_eq!(m[4].values, ["80"]);
+        let m = service_pool_markers(&c, "red", "lb", 53);
+        assert_eq!(keys(&m), ["clustername", "Namespace", "ServiceName", "Port"]);
+        assert_eq!(vsvip_markers(&c)[0].values, ["prod-1"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sets_read_back_for_any_names(
+            ns in "[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?",
+            name in "[a-z0-9]([-.a-z0-9]{0,30}[a-z0-9])?",
+            svc in "[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?",
+            port in 1i32..=65535,
+        ) {
+            let c = cluster();
+            let gw = MarkedObject::Gateway { namespace: ns.clone(), name: name.clone() };
+            let lb = MarkedObject::LoadBalancer { namespace: ns.clone(), name: svc.clone() };
+            proptest::prop_assert_eq!(
+                MarkedObject::from_markers(&gateway_pool_markers(&c, &ns, &name, &svc, port, "UDP")),
+                Some(gw)
+            );
+            proptest::prop_assert_eq!(
+                MarkedObject::from_markers(&service_pool_markers(&c, &ns, &svc, port)),
+                Some(lb)
+            );
+        }
+    }
+
+    #[test]
+    fn keys_are_spelled_once_and_in_order() {
+        let spelled: Vec<&str> = MarkerKey::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            spelled,
             [
                 "clustername",
                 "Namespace",
                 "GatewayName",
                 "ServiceName",
                 "Port",
-                "Protocol"
+                "Protocol",
+                "Host",
+                "InfrasettingName",
+                "Path",
+                "IngressName"
             ]
         );
-        assert_eq!(m[4].values, ["80"]);
-        let m = service_pool_markers(&c, "red", "lb", 53);
-        let keys: Vec<_> = m.iter().map(|m| m.key.as_str()).collect();
-        assert_eq!(keys, ["clustername", "Namespace", "ServiceName", "Port"]);
-        assert_eq!(vsvip_markers(&c)[0].values, ["prod-1"]);
     }
 
-    fn keys(m: &[Marker]) -> Vec<&str> {
-        m.iter().map(|m| m.key.as_str()).collect()
+    #[test]
+    fn every_set_reads_back_as_the_object_it_was_written_for() {
+        let c = cluster();
+        let gw = MarkedObject::Gateway {
+            namespace: "blue".into(),
+            name: "gw".into(),
+        };
+        let lb = MarkedObject::LoadBalancer {
+            namespace: "red".into(),
+            name: "lb".into(),
+        };
+        assert_eq!(
+            MarkedObject::from_markers(&gateway_markers(&c, "blue", "gw")),
+            Some(gw.clone())
+        );
+        assert_eq!(
+            MarkedObject::from_markers(&gateway_pool_markers(&c, "blue", "gw", "backend", 80, "TCP")),
+            Some(gw),
+            "a Gateway pool's ServiceName names its backend, not a LoadBalancer Service"
+        );
+        assert_eq!(
+            MarkedObject::from_markers(&service_markers(&c, "red", "lb")),
+            Some(lb.clone())
+        );
+        assert_eq!(
+            MarkedObject::from_markers(&service_pool_markers(&c, "red", "lb", 53)),
+            Some(lb)
+        );
+        assert_eq!(MarkedObject::from_markers(&vsvip_markers(&c)), None);
+        assert_eq!(
+            marker_value(&vsvip_markers(&c), MarkerKey::ClusterName),
+            Some("prod-1")
+        );
+        assert_eq!(marker_value(&vsvip_markers(&c), MarkerKey::Namespace), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Avi object names, ownership and FQDNs (SPEC §3, SPEC-ingress §3). Every name starts with
 //! `<clusterName>--`, and this module is the only place that spells the formulas out:
 //! [`ClusterName`] holds the name formulas (the Ingress ones in `ingress`, with the shard
-//! function), [`markers`] the marker keys and the marker sets of each object, [`fqdn`] the DNS
+//! function), [`markers`] the marker keys, the marker sets of each object and their inverse,
+//! [`fqdn`] the DNS
 //! names.
 
 mod fqdn;
@@ -11,9 +12,9 @@ mod markers;
 pub use fqdn::{AutoFqdn, auto_fqdn, dns_label, flat_label};
 pub use ingress::{fnv1a32, path_part, policy_rule_name, priority_label, shard_of};
 pub use markers::{
-    MARKER_HOST, MARKER_INFRASETTING_NAME, MARKER_INGRESS_NAME, MARKER_PATH, Marker, gateway_markers,
-    gateway_pool_markers, l7_certificate_markers, l7_host_markers, l7_paths_markers, l7_pool_markers,
-    service_markers, service_pool_markers, vsvip_markers,
+    MarkedObject, Marker, MarkerKey, gateway_markers, gateway_pool_markers, l7_certificate_markers,
+    l7_host_markers, l7_paths_markers, l7_pool_markers, marker_value, service_markers, service_pool_markers,
+    vsvip_markers,
 };
 
 use std::fmt;
