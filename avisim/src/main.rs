@@ -148,10 +148,9 @@ async fn main() -> Result<()> {
     println!("READY {}", sim.base_url());
     let h = sim.shutdown_handle();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("shutting down");
-            h.graceful_shutdown(Some(Duration::from_secs(5)));
-        }
+        avigw_ops::shutdown_signal().await;
+        tracing::info!("shutting down");
+        h.graceful_shutdown(Some(Duration::from_secs(5)));
     });
     sim.wait().await.context("serving")?;
     Ok(())

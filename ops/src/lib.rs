@@ -6,6 +6,6 @@ pub mod log;
 pub mod server;
 pub mod signal;
 
-pub use log::{LogArgs, LogFormat, init_tracing};
+pub use log::{LogArgs, LogFormat, init_tracing, init_tracing_at};
 pub use server::{METRICS_CONTENT_TYPE, OpsServer, Probes, serve};
 pub use signal::shutdown_signal;

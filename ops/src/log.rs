@@ -53,7 +53,13 @@ impl LogArgs {
 /// Installs the process-wide subscriber: `format` to stderr, `RUST_LOG` or `info`, colours
 /// only on a terminal. Does nothing when one is already installed.
 pub fn init_tracing(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_tracing_at(format, "info");
+}
+
+/// As [`init_tracing`], with `default_filter` when `RUST_LOG` is unset (an interactive tool
+/// such as the demo keeps its own output readable with `warn`).
+pub fn init_tracing_at(format: LogFormat, default_filter: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let ansi = std::io::stderr().is_terminal();
     // An error means a subscriber is already set (e.g. by a test harness): keep it.
     let _ = dispatch(format, filter, ansi, std::io::stderr).try_init();

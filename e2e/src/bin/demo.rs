@@ -19,12 +19,7 @@ fn section(title: &str) {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    avigw_ops::init_tracing_at(avigw_ops::LogFormat::Plain, "warn");
     let root = avigw_testenv::workspace_root();
     std::env::set_current_dir(&root).with_context(|| format!("entering {}", root.display()))?;
 
