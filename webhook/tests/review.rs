@@ -1,6 +1,6 @@
 //! AdmissionReview in, AdmissionReview out: the policy as the apiserver sees it.
 
-use avigw_webhook::policy::PolicyConfig;
+use avigw_shared::config::Scope;
 use avigw_webhook::review::{Mode, ReviewError, review};
 use avigw_webhook::view::StaticView;
 use proptest::prelude::*;
@@ -40,7 +40,7 @@ fn request(group: &str, kind: &str, op: &str, object: Value, old: Value) -> Vec<
 }
 
 fn run(mode: Mode, body: &[u8]) -> Value {
-    let r = review(body, mode, &view(), PolicyConfig::default()).unwrap();
+    let r = review(body, mode, &view(), &Scope::default()).unwrap();
     serde_json::from_slice(&r.body).unwrap()
 }
 
@@ -89,7 +89,7 @@ fn valid_gateway_is_allowed_and_namespace_comes_from_the_request() {
         &request("networking.x-k8s.io", "Gateway", "CREATE", gw, Value::Null),
         Mode::Validate,
         &view(),
-        PolicyConfig::default(),
+        &Scope::default(),
     )
     .unwrap();
     assert!(r.allowed && !r.mutated);
@@ -223,7 +223,7 @@ fn undecodable_requests_are_errors_not_panics() {
         b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
         b"{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}",
     ] {
-        let e = review(body, Mode::Validate, &view(), PolicyConfig::default()).unwrap_err();
+        let e = review(body, Mode::Validate, &view(), &Scope::default()).unwrap_err();
         assert!(
             matches!(e, ReviewError::Decode(_) | ReviewError::NoRequest),
             "{e}"
@@ -371,7 +371,7 @@ fn undefaultable_gateway_request() -> Vec<u8> {
 fn defaults_that_cannot_be_patched_are_an_error_answer() {
     let body = undefaultable_gateway_request();
     assert!(String::from_utf8_lossy(&body).contains("1e400"));
-    let r = review(&body, Mode::Mutate, &view(), PolicyConfig::default()).unwrap();
+    let r = review(&body, Mode::Mutate, &view(), &Scope::default()).unwrap();
     let out: Value = serde_json::from_slice(&r.body).unwrap();
     let resp = &out["response"];
     assert_eq!(resp["uid"], "3f1d2c9a-0000-4000-8000-000000000001");

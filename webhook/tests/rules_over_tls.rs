@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::server::{self, AppState, Readiness};
 use avigw_webhook::tls;
 use avigw_webhook::view::StaticView;
@@ -169,7 +168,7 @@ async fn serve(view: StaticView) -> (server::Running, reqwest::Client) {
     let leaf = loaded.key.cert[0].clone();
     let state = AppState {
         view: Arc::new(view),
-        policy: PolicyConfig::default(),
+        scope: Default::default(),
         metrics: Arc::new(Metrics::new().unwrap()),
         readiness: Arc::new(Readiness::default()),
     };

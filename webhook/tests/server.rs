@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::server::{self, AppState, Readiness, Running};
 use avigw_webhook::tls::{self, ReloadingResolver};
 use avigw_webhook::view::StaticView;
@@ -70,7 +69,7 @@ async fn start(cert: &Cert) -> Harness {
     view.add_class(serde_json::from_value(json!({"apiVersion": "networking.x-k8s.io/v1alpha1", "kind": "GatewayClass", "metadata": {"name": "avi"}, "spec": {"controller": "ako.vmware.com/avi-lb"}})).unwrap());
     let state = AppState {
         view: Arc::new(view),
-        policy: PolicyConfig::default(),
+        scope: Default::default(),
         metrics: metrics.clone(),
         readiness: readiness.clone(),
     };

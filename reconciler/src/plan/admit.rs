@@ -3,8 +3,8 @@
 //! fills in an AviInfraSetting's status the way the reconciler would, so that `plan` shows
 //! whether it applies.
 
-use avigw_shared::config::ServiceType;
-use avigw_shared::rules::{OwnershipSettings, default_gateway, judge};
+use avigw_shared::config::{Scope, ServiceType};
+use avigw_shared::rules::{default_gateway, judge};
 use avigw_shared::translate::{Object, Snapshot, infra_setting_status};
 
 pub(crate) struct Admitted {
@@ -43,7 +43,7 @@ fn as_stored(o: Object) -> Object {
     }
 }
 
-pub(crate) fn admit(mode: ServiceType, objects: Vec<Object>, ownership: OwnershipSettings) -> Admitted {
+pub(crate) fn admit(mode: ServiceType, objects: Vec<Object>, scope: &Scope) -> Admitted {
     let objects: Vec<Object> = objects.into_iter().map(as_stored).collect();
     let mut denials = Vec::new();
     let mut warnings = Vec::new();
@@ -53,7 +53,7 @@ pub(crate) fn admit(mode: ServiceType, objects: Vec<Object>, ownership: Ownershi
             continue;
         };
         let kind = review.kind().as_str();
-        let verdict = judge(&review, &snapshot, ownership);
+        let verdict = judge(&review, &snapshot, scope);
         let name = ns_name(o.metadata());
         warnings.extend(verdict.warnings.iter().map(|w| format!("{kind} {name}: {w}")));
         if !verdict.allowed() {

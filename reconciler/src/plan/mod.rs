@@ -12,7 +12,6 @@ mod report;
 use std::path::PathBuf;
 
 use avigw_shared::config::{ConfigFileArgs, Purpose, RawConfig};
-use avigw_shared::rules::OwnershipSettings;
 use avigw_shared::translate::{Context, ControllerFacts, translate_all};
 
 pub use report::{Format, Report};
@@ -83,10 +82,7 @@ pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
 
     let loaded = load::load_all(&args.files)?;
     notes.extend(loaded.ignored.iter().map(|i| format!("note: {i}")));
-    let ownership = OwnershipSettings {
-        default_lb_controller: config.scope.default_lb_controller,
-    };
-    let admitted = admit::admit(config.service_type, loaded.objects, ownership);
+    let admitted = admit::admit(config.service_type, loaded.objects, &config.scope);
     notes.extend(admitted.warnings.iter().map(|w| format!("Warning: {w}")));
     if !admitted.denials.is_empty() {
         if !args.allow_invalid {

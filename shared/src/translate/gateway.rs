@@ -42,7 +42,7 @@ pub(crate) fn translate_gateway(ctx: &Context, snap: &Snapshot, key: &ObjKey) ->
     let class_name = gw.spec.gateway_class_name.as_str();
     let class = snap.classes.get(class_name).map(|c| c.as_ref());
     let state = ClassState::of(class);
-    let verdict = judge(&Review::Gateway(Change::create(&gw)), snap, ctx.ownership());
+    let verdict = judge(&Review::Gateway(Change::create(&gw)), snap, &ctx.scope);
     let class = match (state, class) {
         (ClassState::Ours, Some(c)) => c,
         (ClassState::Foreign, Some(c)) => {
@@ -271,7 +271,7 @@ fn translate_valid(
         if svc.deleting {
             continue;
         }
-        if service_ownership(&svc.raw, ctx.default_lb_controller) != ServiceOwnership::GatewayBackend {
+        if service_ownership(&svc.raw, ctx.scope.default_lb_controller) != ServiceOwnership::GatewayBackend {
             plan.notes.push(format!(
                 "Service {svc_key} is of type LoadBalancer: it gets its own virtual service and is not attached to the Gateway"
             ));

@@ -49,7 +49,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use avigw_webhook::policy::PolicyConfig;
+use avigw_shared::config::Scope;
 use avigw_webhook::review::{Mode, review};
 use avigw_webhook::tls::{self, ReloadingResolver};
 use axum::body::Bytes;
@@ -132,7 +132,7 @@ fn main() -> anyhow::Result<()> {
     let begun = Instant::now();
     let body = admission_review();
     let view = view();
-    let answer = review(&body, Mode::Validate, &view, PolicyConfig::default())?.body;
+    let answer = review(&body, Mode::Validate, &view, &Scope::default())?.body;
     check_answer("review()", &answer)?;
     let (body, answer) = (Bytes::from(body), Bytes::from(answer));
 

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use avigw_shared::api::Gateway;
+use avigw_shared::config::Scope;
 use avigw_shared::rules::{Change, Review, judge};
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::review::{Mode, review};
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
@@ -63,7 +63,7 @@ struct LeanMeta {
 pub fn micro(body: &[u8], total: Duration) -> anyhow::Result<()> {
     use std::hint::black_box;
     let view = view();
-    let cfg = PolicyConfig::default();
+    let cfg = Scope::default();
     let metrics = Metrics::new()?;
     let review_typed: AdmissionReview<DynamicObject> = serde_json::from_slice(body)?;
     let req: AdmissionRequest<DynamicObject> = review_typed.try_into()?;
@@ -73,7 +73,7 @@ pub fn micro(body: &[u8], total: Duration) -> anyhow::Result<()> {
     let object_bytes = serde_json::to_vec(&object_value)?;
 
     let full = per_op(total, || {
-        black_box(review(black_box(body), Mode::Validate, &view, cfg).expect("review"));
+        black_box(review(black_box(body), Mode::Validate, &view, &cfg).expect("review"));
     });
     type Stage<'a> = (&'a str, Box<dyn FnMut() + 'a>);
     let stages: Vec<Stage> = vec![
@@ -102,7 +102,7 @@ pub fn micro(body: &[u8], total: Duration) -> anyhow::Result<()> {
             "4 rules: judge (class lookup, default_gateway, validate_gateway)",
             Box::new(|| {
                 let review = Review::Gateway(Change::create(black_box(&gw)));
-                black_box(judge(&review, &view, cfg));
+                black_box(judge(&review, &view, &cfg));
             }),
         ),
         (

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::server::{self, AppState, Readiness, Running};
 use axum::Router;
 use axum::body::Bytes;
@@ -32,7 +31,7 @@ pub fn start_webhook(rt: &Runtime, tls: rustls::ServerConfig) -> anyhow::Result<
     readiness.set_view_synced();
     let state = AppState {
         view: Arc::new(view()),
-        policy: PolicyConfig::default(),
+        scope: Default::default(),
         metrics: Arc::new(Metrics::new()?),
         readiness,
     };
