@@ -377,8 +377,7 @@ async fn webhook_runs_on_the_charts_rbac_and_cannot_read_secrets() -> Result<()>
         .await;
         webhook.shutdown(Duration::from_secs(1)).await;
         ready?;
-        let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
-            kube::Api::namespaced(client, &ctx.ns);
+        let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> = kube::Api::namespaced(client, &ctx.ns);
         match secrets.list(&Default::default()).await {
             Err(kube::Error::Api(s)) if s.code == 403 => Ok(()),
             other => bail!("the webhook's ServiceAccount listed Secrets: {other:?}"),
@@ -783,7 +782,25 @@ spec: {{type: LoadBalancer, ports: [{{port: 80, targetPort: 8080}}], selector: {
         ..Default::default()
     });
     let webhook = stack.webhook.as_ref().context("the stack's webhook")?;
+    // A request answered before its kind is read (errors_total{kind="Unknown"}).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let https = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()?;
+    let answer = https
+        .post(format!(
+            "https://127.0.0.1:{}/validate",
+            webhook.admission_addr.port()
+        ))
+        .body("not an AdmissionReview")
+        .send()
+        .await?;
+    ensure!(answer.status() == 400, "{}", answer.status());
     let webhook_text = charts::scrape(webhook.metrics_addr).await?;
+    ensure!(
+        webhook_text.contains(r#"avigw_admission_errors_total{error="undecodable",kind="Unknown"} 1"#),
+        "{webhook_text}"
+    );
 
     let mut problems = Vec::new();
     for (chart, release, sets, text) in [

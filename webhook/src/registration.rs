@@ -212,6 +212,9 @@ mod tests {
         // Ingresses go to the validating webhook only: they have no defaults.
         let resources = |d: &serde_yaml::Value| serde_yaml::to_string(&d["webhooks"][0]["rules"]).unwrap();
         assert!(!resources(&docs[0]).contains("ingresses"));
-        assert!(resources(&docs[1]).contains("- ingresses\n") && resources(&docs[1]).contains("- ingressclasses\n"));
+        assert!(
+            resources(&docs[1]).contains("- ingresses\n")
+                && resources(&docs[1]).contains("- ingressclasses\n")
+        );
     }
 }
