@@ -926,6 +926,19 @@ fn the_secret_may_come_before_or_after_its_ingress() {
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(stdout(&o), stdout(&a));
     }
+    // A directory holding both, and stdin.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plan_cli/order-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&secret, dir.join("a-secret.yaml")).unwrap();
+    std::fs::copy(&rest, dir.join("b-rest.yaml")).unwrap();
+    let o = plan_l7(&["-o", "json"], &[&dir]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&a));
+    let mut args = L7_FLAGS.to_vec();
+    args.extend(["-o", "json", "-f", "-"]);
+    let o = plan_stdin(&args, Some(&join_docs(&first)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&a));
 }
 
 #[test]

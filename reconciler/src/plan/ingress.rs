@@ -107,83 +107,18 @@ fn one(
     report: IngressReport,
 ) -> IngressPlan {
     let tls: BTreeSet<&str> = parsed.tls_hosts().into_iter().collect();
-    let hosts: Vec<HostPlan> = parsed
+    let hosts = parsed
         .rule_hosts()
         .into_iter()
-        .map(|h| {
-            let reasons = report
-                .findings
-                .iter()
-                .filter(|f| names_host(&f.message, h))
-                .map(|f| f.reason.clone())
-                .fold(Vec::new(), |mut v, r| {
-                    if !v.contains(&r) {
-                        v.push(r);
-                    }
-                    v
-                });
-            let mut plan = HostPlan {
-                host: h.to_owned(),
-                served: false,
-                key: None,
-                virtual_service: None,
-                tls: tls.contains(h),
-                secure: false,
-                reasons,
-            };
-            if let Some(key) = report.hosts.get(h) {
-                plan.served = true;
-                plan.key = Some(key.clone());
-                if let Key::L7(k) = key {
-                    let cert = ctx.cluster.l7_sni(k.infra.as_deref(), h);
-                    plan.secure = plans
-                        .get(key)
-                        .is_some_and(|p| p.avi.sslkeyandcertificates.iter().any(|c| c.name == cert));
-                    plan.virtual_service = Some(match k.unit {
-                        L7Unit::Shard(_) if plan.secure => cert,
-                        _ => k.vs.clone(),
-                    });
-                }
-            }
-            plan
-        })
+        .map(|h| host_plan(ctx, plans, &report, h, tls.contains(h)))
         .collect();
-
-    let (status, pending) = if report.ours {
-        let vips: BTreeMap<&Key, String> = report
-            .hosts
-            .values()
-            .filter_map(|k| {
-                let vip = match plans.get(k).and_then(fixed_vip) {
-                    Some(ip) => ip.to_owned(),
-                    None => format!("<VIP of {}>", top_vs(k)?),
-                };
-                Some((k, vip))
-            })
-            .collect();
-        let status = ingress_status(
-            report
-                .hosts
-                .iter()
-                .filter_map(|(h, k)| Some((h.as_str(), vips.get(k)?.as_str()))),
-        );
-        let waiting: BTreeSet<&str> = report
-            .hosts
-            .values()
-            .filter(|k| plans.get(*k).and_then(fixed_vip).is_none())
-            .filter_map(top_vs)
-            .collect();
-        let pending = (!waiting.is_empty()).then(|| {
-            format!(
-                "waiting for the Avi controller to place virtual service {}: the VIP is known then",
-                waiting.into_iter().collect::<Vec<_>>().join(", ")
-            )
-        });
-        (Some(status), pending)
-    } else {
-        (None, None)
+    let (status, pending) = match report.ours {
+        true => {
+            let (status, pending) = status(plans, &report);
+            (Some(status), pending)
+        }
+        false => (None, None),
     };
-
     IngressPlan {
         generation: report.generation,
         ours: report.ours,
@@ -192,6 +127,80 @@ fn one(
         status,
         pending,
     }
+}
+
+fn host_plan(
+    ctx: &Context,
+    plans: &BTreeMap<Key, KeyPlan>,
+    report: &IngressReport,
+    host: &str,
+    tls: bool,
+) -> HostPlan {
+    let mut reasons: Vec<String> = Vec::new();
+    for f in report.findings.iter().filter(|f| names_host(&f.message, host)) {
+        if !reasons.contains(&f.reason) {
+            reasons.push(f.reason.clone());
+        }
+    }
+    let mut plan = HostPlan {
+        host: host.to_owned(),
+        served: false,
+        key: None,
+        virtual_service: None,
+        tls,
+        secure: false,
+        reasons,
+    };
+    let Some(key) = report.hosts.get(host) else {
+        return plan;
+    };
+    plan.served = true;
+    plan.key = Some(key.clone());
+    if let Key::L7(k) = key {
+        // A secure host has its certificate, named as its SNI child, among the key's objects.
+        let sni = ctx.cluster.l7_sni(k.infra.as_deref(), host);
+        plan.secure = plans
+            .get(key)
+            .is_some_and(|p| p.avi.sslkeyandcertificates.iter().any(|c| c.name == sni));
+        plan.virtual_service = Some(match k.unit {
+            L7Unit::Shard(_) if plan.secure => sni,
+            _ => k.vs.clone(),
+        });
+    }
+    plan
+}
+
+/// The status of an Ingress of ours, each host with its key's VIP (a placeholder until Avi
+/// places the key), and which virtual services Avi has to place first.
+fn status(plans: &BTreeMap<Key, KeyPlan>, report: &IngressReport) -> (IngressStatus, Option<String>) {
+    let mut waiting: BTreeSet<&str> = BTreeSet::new();
+    let mut vips: BTreeMap<&Key, String> = BTreeMap::new();
+    for k in report.hosts.values() {
+        let Some(vs) = top_vs(k) else {
+            continue;
+        };
+        let vip = match plans.get(k).and_then(fixed_vip) {
+            Some(ip) => ip.to_owned(),
+            None => {
+                waiting.insert(vs);
+                format!("<VIP of {vs}>")
+            }
+        };
+        vips.insert(k, vip);
+    }
+    let status = ingress_status(
+        report
+            .hosts
+            .iter()
+            .filter_map(|(h, k)| Some((h.as_str(), vips.get(k)?.as_str()))),
+    );
+    let pending = (!waiting.is_empty()).then(|| {
+        format!(
+            "waiting for the Avi controller to place virtual service {}: the VIP is known then",
+            waiting.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    });
+    (status, pending)
 }
 
 /// The top virtual service of an Ingress key (whose VsVip holds the VIP).
