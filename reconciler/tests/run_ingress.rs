@@ -515,3 +515,120 @@ async fn reqwest_get(url: &str) -> String {
         .expect("curl");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_shard_size_stops_start_up_with_one_line() {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_avigw-reconciler"))
+        .arg("run")
+        .env_clear()
+        .env("AVIGW_CLUSTER_NAME", "c")
+        .env("AVIGW_CONTROLLER", "https://avi.example.com")
+        .env("AVIGW_USERNAME", "admin")
+        .env("AVIGW_PASSWORD_FILE", "/dev/null")
+        .env("AVIGW_SHARD_VS_SIZE", "HUGE")
+        .output()
+        .await
+        .expect("run binary");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        r#"error: invalid setting --shard-vs-size (AVIGW_SHARD_VS_SIZE): "HUGE" is not one of LARGE, MEDIUM, SMALL, DEDICATED"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dedicated_hosts_get_their_own_virtual_service_and_lose_it_whole() {
+    let e = env("run-ing-dedicated").await;
+    let c = &e.cluster;
+    let ns = e.ctx.ns.clone();
+    let mut raw = e.raw();
+    raw.scope.shard_vs_size = Some("DEDICATED".into());
+    let run = e.start_with(raw.clone(), "replica-a").await;
+    e.apply(&class_yaml(&e)).await;
+    e.apply(&backend_yaml("svc1", &["10.1.1.1"])).await;
+    e.apply(&backend_yaml("svc2", &["10.1.2.1"])).await;
+    e.apply(&secret_yaml("noo-tls", "noo.com")).await;
+    e.apply(&ingress_yaml("ing1", &e.class, "foo.com", "/foo", "svc1", None))
+        .await;
+    e.apply(&ingress_yaml(
+        "ing2",
+        &e.class,
+        "noo.com",
+        "/bar",
+        "svc2",
+        Some("noo-tls"),
+    ))
+    .await;
+    let s1 = wait_status(&e, "ing1", &["foo.com"]).await;
+    let s2 = wait_status(&e, "ing2", &["noo.com"]).await;
+    assert_ne!(s1[0].1, s2[0].1, "a VIP per host");
+    let foo = format!("{c}--foo.com-L7-dedicated");
+    let noo = format!("{c}--noo.com-L7-dedicated");
+    assert_eq!(
+        names_set(&e, "virtualservice").await,
+        set([foo.clone(), noo.clone()])
+    );
+    assert_eq!(names_set(&e, "vsvip").await, set([foo.clone(), noo.clone()]));
+    assert_eq!(
+        wait_event(&e, "ing2", "Synced").await,
+        format!("Synced: served on {noo} for noo.com")
+    );
+    assert!(run.wait_idle(Duration::from_secs(30)).await);
+
+    // ing2 goes: all of noo.com goes with it, its VsVip included.
+    e.kubectl(&["delete", "ingress", "ing2", "-n", &ns]).await;
+    eventually(30, "noo.com's objects gone", || async {
+        (names_set(&e, "vsvip").await == set([foo.clone()])).then_some(())
+    })
+    .await;
+    assert!(run.wait_idle(Duration::from_secs(30)).await);
+    assert_eq!(names_set(&e, "virtualservice").await, set([foo.clone()]));
+    assert!(names_set(&e, "sslkeyandcertificate").await.is_empty());
+    assert_eq!(
+        names_set(&e, "pool").await,
+        set([format!("{c}--{ns}-foo.com_foo-ing1-L7-dedicated")])
+    );
+    assert_eq!(
+        names_set(&e, "httppolicyset").await,
+        set([format!("{c}--{ns}-foo.com")])
+    );
+
+    // A restart: nothing to write.
+    run.shutdown();
+    e.sim.stats().reset();
+    let run = e.start_with(raw, "replica-a").await;
+    assert!(run.wait_idle(Duration::from_secs(60)).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(run.wait_idle(Duration::from_secs(30)).await);
+    assert_eq!(writes(&e), 0);
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avi_failure_is_told_to_the_ingresses_and_retried() {
+    let e = env("run-ing-avierr").await;
+    let run = e.start().await;
+    e.apply(&class_yaml(&e)).await;
+    e.apply(&backend_yaml("svc1", &["10.1.1.1"])).await;
+    assert!(run.wait_idle(Duration::from_secs(30)).await);
+    e.sim.apply_faults(&avisim::FaultPatch {
+        error_next: Some(100_000),
+        error_code: Some(503),
+        ..Default::default()
+    });
+    e.apply(&ingress_yaml("ing1", &e.class, "foo.com", "/foo", "svc1", None))
+        .await;
+    let why = wait_event(&e, "ing1", "AviError").await;
+    assert!(why.contains("unavailable (503)"), "{why}");
+    assert_eq!(ingress_status(&e, "ing1").await, Vec::<(String, String)>::new());
+    e.sim.reset_faults();
+    wait_status(&e, "ing1", &["foo.com"]).await;
+    wait_event(&e, "ing1", "Synced").await;
+    let body = reqwest_get(&format!("http://{}/metrics", run.metrics_addr)).await;
+    assert!(
+        body.contains("avigw_reconcile_total{kind=\"Ingress\",result=\"error\"}"),
+        "{body}"
+    );
+    run.shutdown();
+}
