@@ -223,7 +223,11 @@ async fn insecure_and_secure_ingress_end_to_end_then_restart_without_writes() {
         wait_event(&e, "ing1", "Synced").await,
         format!("Synced: served on {parent} for foo.com")
     );
-    wait_event(&e, "ing2", "Synced").await;
+    // A secure host is served by its SNI child.
+    assert_eq!(
+        wait_event(&e, "ing2", "Synced").await,
+        format!("Synced: served on {c}--noo.com for noo.com")
+    );
 
     // Metrics: Ingress keys and the new object types.
     let body = reqwest_get(&format!("http://{}/metrics", run.metrics_addr)).await;

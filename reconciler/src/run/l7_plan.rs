@@ -65,6 +65,23 @@ impl Controller {
         }
     }
 
+    /// The virtual service that serves `host` on `key`: its SNI child when it is secure, else
+    /// the key's own (shared parent or DEDICATED).
+    pub(super) fn l7_serving_vs(&self, key: &Key, host: &str) -> String {
+        let child = self.l7.plans.lock().get(key).and_then(|p| {
+            p.avi
+                .child_virtualservices
+                .iter()
+                .find(|c| c.vh_domain_name.iter().any(|d| d == host))
+                .map(|c| c.name.clone())
+        });
+        match (child, key) {
+            (Some(c), _) => c,
+            (None, Key::L7(k)) => k.vs.clone(),
+            (None, other) => other.to_string(),
+        }
+    }
+
     /// A shared parent without a served host stands only where it already stands: not on Avi,
     /// nothing of it is created (and anything left of an unfinished creation goes).
     fn kept_parent_gate(&self, key: &Key, mut plan: KeyPlan) -> KeyPlan {

@@ -103,7 +103,7 @@ impl Controller {
             .hosts
             .iter()
             .filter(|(_, k)| vips.get(*k).is_some_and(Option::is_some))
-            .map(|(h, k)| (h.clone(), vs_of(k)))
+            .map(|(h, k)| (h.clone(), self.l7_serving_vs(k, h)))
             .collect();
         self.writer
             .ingress_status(&id.namespace, &id.name, seen.status.as_ref(), &next)
@@ -216,13 +216,6 @@ impl Controller {
             )
             .await;
         Ok(())
-    }
-}
-
-fn vs_of(k: &Key) -> String {
-    match k {
-        Key::L7(l7) => l7.vs.clone(),
-        other => other.to_string(),
     }
 }
 
