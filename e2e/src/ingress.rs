@@ -19,14 +19,20 @@ pub const EXAMPLES_NAMESPACE: &str = "shop";
 pub const SECURE_SECRET: &str = "store-tls";
 pub const SECURE_HOST: &str = "store.shop.example.com";
 
-/// A `kubernetes.io/tls` Secret whose certificate (self-signed, made now) names `host`.
+/// A `kubernetes.io/tls` Secret whose certificate (self-signed, made now) names `host`, as its
+/// subject's common name and its one DNS name.
 pub fn tls_secret_yaml(namespace: &str, name: &str, host: &str) -> Result<String> {
-    let pair = rcgen::generate_simple_self_signed(vec![host.to_owned()]).context("making a certificate")?;
+    let mut params =
+        rcgen::CertificateParams::new(vec![host.to_owned()]).context("certificate parameters")?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(rcgen::DnType::CommonName, host);
+    let key = rcgen::KeyPair::generate().context("making a key")?;
+    let cert = params.self_signed(&key).context("making a certificate")?;
     let indent = |pem: String| pem.lines().map(|l| format!("    {l}\n")).collect::<String>();
     Ok(format!(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {namespace}\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n{}  tls.key: |\n{}",
-        indent(pair.cert.pem()),
-        indent(pair.signing_key.serialize_pem())
+        indent(cert.pem()),
+        indent(key.serialize_pem())
     ))
 }
 
