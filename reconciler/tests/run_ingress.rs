@@ -11,24 +11,6 @@ use std::time::Duration;
 use run_support::{Env, env, eventually};
 use serde_json::Value;
 
-/// Every Avi write (POST/PUT/PATCH/DELETE) avisim served, all object types.
-fn writes(e: &Env) -> u64 {
-    let kinds = [
-        "vsvip",
-        "pool",
-        "l4policyset",
-        "virtualservice",
-        "poolgroup",
-        "vsdatascriptset",
-        "httppolicyset",
-        "sslkeyandcertificate",
-    ];
-    ["POST", "PUT", "PATCH", "DELETE"]
-        .iter()
-        .flat_map(|m| kinds.map(|k| e.sim.stats().count(m, k)))
-        .sum()
-}
-
 /// This test's IngressClass of avigw's controller (IngressClasses are cluster-wide: one name
 /// per test).
 fn class_yaml(e: &Env) -> String {
@@ -255,7 +237,7 @@ async fn insecure_and_secure_ingress_end_to_end_then_restart_without_writes() {
 
     // One endpoint change: one Avi write (the pool).
     assert!(run.wait_idle(Duration::from_secs(30)).await);
-    let before = writes(&e);
+    let before = e.writes();
     e.ctx
         .env
         .kubectl(&[
@@ -272,7 +254,7 @@ async fn insecure_and_secure_ingress_end_to_end_then_restart_without_writes() {
     })
     .await;
     assert!(run.wait_idle(Duration::from_secs(30)).await);
-    assert_eq!(writes(&e) - before, 1, "one endpoint change = one Avi call");
+    assert_eq!(e.writes() - before, 1, "one endpoint change = one Avi call");
 
     // A restart with nothing changed: no Avi write, no status write, no new Synced event.
     run.shutdown();
@@ -283,7 +265,7 @@ async fn insecure_and_secure_ingress_end_to_end_then_restart_without_writes() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(run.wait_idle(Duration::from_secs(30)).await);
     assert_eq!(
-        writes(&e),
+        e.writes(),
         0,
         "a restart with nothing changed writes nothing to Avi"
     );
@@ -461,7 +443,7 @@ async fn deletion_keeps_the_parent_and_another_class_removes_the_objects() {
     assert!(run.wait_idle(Duration::from_secs(60)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(run.wait_idle(Duration::from_secs(30)).await);
-    assert_eq!(writes(&e), 0);
+    assert_eq!(e.writes(), 0);
     assert_eq!(names_set(&e, "virtualservice").await, set([parent.clone()]));
     run.shutdown();
 }
@@ -605,7 +587,7 @@ async fn dedicated_hosts_get_their_own_virtual_service_and_lose_it_whole() {
     assert!(run.wait_idle(Duration::from_secs(60)).await);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(run.wait_idle(Duration::from_secs(30)).await);
-    assert_eq!(writes(&e), 0);
+    assert_eq!(e.writes(), 0);
     run.shutdown();
 }
 

@@ -1,6 +1,7 @@
-//! The Ingress half of a mixed fleet: Ingress `ingN` serves host `iN.fleet.example.com`, path
-//! `/`, from its own ClusterIP Service (with an EndpointSlice); odd ones are secure, with a TLS
-//! Secret of their own. An insecure host is one pool on its shard's parent; a secure one is a
+//! The Ingress half of a mixed fleet: Ingress `ingN` serves host `iN.fleet.example.com` (and,
+//! with more hosts per Ingress, `iN-1.fleet.example.com`, …), path `/`, from its own ClusterIP
+//! Service (with an EndpointSlice); odd ones are secure, with a TLS Secret of their own for all
+//! their hosts. An insecure host is one pool on its shard's parent; a secure one is a
 //! certificate, a pool, a PoolGroup, a switching set and an SNI child (SPEC-ingress §4).
 //! Each shard with a host has its parent (VirtualService, VsVip, PoolGroup, VSDataScriptSet,
 //! and a redirect set while it has a secure host); a parent whose hosts are all gone is kept,
@@ -26,7 +27,19 @@ pub fn ingress_name(i: usize) -> String {
 }
 
 pub fn ingress_host(i: usize) -> String {
-    format!("i{i}.fleet.example.com")
+    ingress_hosts(i, 1).remove(0)
+}
+
+/// The `count` hosts of Ingress `i`, sorted (as its status lists them).
+pub fn ingress_hosts(i: usize, count: usize) -> Vec<String> {
+    let mut hosts: Vec<String> = (0..count)
+        .map(|h| match h {
+            0 => format!("i{i}.fleet.example.com"),
+            h => format!("i{i}-{h}.fleet.example.com"),
+        })
+        .collect();
+    hosts.sort();
+    hosts
 }
 
 fn secure(i: usize) -> bool {
@@ -62,6 +75,12 @@ pub(super) async fn create_class(client: &kube::Client, class: &str) -> Result<(
 }
 
 impl Fleet {
+    /// Ingresses created from now on serve `hosts` hosts each.
+    pub fn with_ingress_hosts(mut self, hosts: usize) -> Fleet {
+        self.ingress_hosts = hosts.max(1);
+        self
+    }
+
     pub fn ingress_count(&self) -> usize {
         self.ingresses.len()
     }
@@ -75,8 +94,9 @@ impl Fleet {
     pub async fn create_ingresses(&mut self, indices: impl IntoIterator<Item = usize>) -> Result<()> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let (client, ns, class) = (self.client.clone(), self.namespace.clone(), self.class.clone());
+        let hosts = self.ingress_hosts;
         futures::stream::iter(indices.clone())
-            .map(|i| create_one(client.clone(), ns.clone(), class.clone(), i))
+            .map(|i| create_one(client.clone(), ns.clone(), class.clone(), i, hosts))
             .buffer_unordered(PARALLEL)
             .try_collect::<Vec<()>>()
             .await?;
@@ -144,32 +164,34 @@ impl Fleet {
         let ns = self.namespace.as_str();
         let mut shards: BTreeMap<u32, bool> = BTreeMap::new();
         for (&i, &count) in &self.ingresses {
-            let (name, host) = (ingress_name(i), ingress_host(i));
-            let servers = Some(endpoint_ips(i, count).into_iter().collect());
-            let Some(n) = shard_of(&host, ShardSize::Large) else {
-                continue;
-            };
-            let secure_shard = shards.entry(n).or_default();
-            if secure(i) {
-                *secure_shard = true;
-                let sni = cluster.l7_sni(None, &host);
-                let pool = cluster.l7_sni_pool(None, ns, &host, "/", &name);
-                out.insert(("sslkeyandcertificate".into(), sni.clone()), None);
-                out.insert(("virtualservice".into(), sni), None);
-                out.insert(
-                    ("httppolicyset".into(), cluster.l7_switching_set(None, ns, &host)),
-                    None,
-                );
-                out.insert(("poolgroup".into(), pool.clone()), None);
-                out.insert(("pool".into(), pool), servers);
-            } else {
-                out.insert(
-                    (
-                        "pool".into(),
-                        cluster.l7_insecure_pool(None, &host, "/", ns, &name),
-                    ),
-                    servers,
-                );
+            let name = ingress_name(i);
+            for host in ingress_hosts(i, self.ingress_hosts) {
+                let servers = Some(endpoint_ips(i, count).into_iter().collect());
+                let Some(n) = shard_of(&host, ShardSize::Large) else {
+                    continue;
+                };
+                let secure_shard = shards.entry(n).or_default();
+                if secure(i) {
+                    *secure_shard = true;
+                    let sni = cluster.l7_sni(None, &host);
+                    let pool = cluster.l7_sni_pool(None, ns, &host, "/", &name);
+                    out.insert(("sslkeyandcertificate".into(), sni.clone()), None);
+                    out.insert(("virtualservice".into(), sni), None);
+                    out.insert(
+                        ("httppolicyset".into(), cluster.l7_switching_set(None, ns, &host)),
+                        None,
+                    );
+                    out.insert(("poolgroup".into(), pool.clone()), None);
+                    out.insert(("pool".into(), pool), servers);
+                } else {
+                    out.insert(
+                        (
+                            "pool".into(),
+                            cluster.l7_insecure_pool(None, &host, "/", ns, &name),
+                        ),
+                        servers,
+                    );
+                }
             }
         }
         let parent_kinds = ["virtualservice", "vsvip", "poolgroup", "vsdatascriptset"];
@@ -191,7 +213,7 @@ impl Fleet {
         optional
     }
 
-    /// Every live Ingress shows its host with its shard parent's VIP.
+    /// Every live Ingress shows its hosts, each with its shard parent's VIP.
     pub(super) async fn verify_ingress_status(
         &self,
         cluster: &ClusterName,
@@ -211,7 +233,7 @@ impl Fleet {
             .filter_map(|i| Some((i.metadata.name.clone()?, i)))
             .collect();
         for &i in self.ingresses.keys() {
-            let (name, host) = (ingress_name(i), ingress_host(i));
+            let name = ingress_name(i);
             let got: Vec<(String, String)> = by_name
                 .get(&name)
                 .and_then(|ing| ing.status.as_ref())
@@ -226,15 +248,21 @@ impl Fleet {
                     )
                 })
                 .collect();
-            let parent = shard_of(&host, ShardSize::Large).map(|n| cluster.l7_shared(None, n));
-            let vip = parent
-                .as_ref()
-                .and_then(|p| vips.get(p))
-                .cloned()
-                .unwrap_or_default();
-            if got != [(host.clone(), vip.clone())] {
+            let want: Vec<(String, String)> = ingress_hosts(i, self.ingress_hosts)
+                .into_iter()
+                .map(|host| {
+                    let parent = shard_of(&host, ShardSize::Large).map(|n| cluster.l7_shared(None, n));
+                    let vip = parent
+                        .as_ref()
+                        .and_then(|p| vips.get(p))
+                        .cloned()
+                        .unwrap_or_default();
+                    (host, vip)
+                })
+                .collect();
+            if got != want {
                 v.problems
-                    .push(format!("Ingress {name}: status {got:?}, want [({host}, {vip})]"));
+                    .push(format!("Ingress {name}: status {got:?}, want {want:?}"));
             }
         }
         for name in by_name.keys() {
@@ -251,10 +279,10 @@ impl Fleet {
     }
 }
 
-async fn create_one(client: kube::Client, ns: String, class: String, i: usize) -> Result<()> {
-    let (name, host, svc) = (ingress_name(i), ingress_host(i), backend(i));
+async fn create_one(client: kube::Client, ns: String, class: String, i: usize, hosts: usize) -> Result<()> {
+    let (name, hosts, svc) = (ingress_name(i), ingress_hosts(i, hosts), backend(i));
     if secure(i) {
-        let pair = rcgen::generate_simple_self_signed(vec![host.clone()]).context("a certificate")?;
+        let pair = rcgen::generate_simple_self_signed(hosts.clone()).context("a certificate")?;
         let secret: Secret = serde_json::from_value(json!({
             "metadata": {"name": format!("{name}-tls")}, "type": "kubernetes.io/tls",
             "stringData": {"tls.crt": pair.cert.pem(), "tls.key": pair.signing_key.serialize_pem()}}))?;
@@ -279,14 +307,18 @@ async fn create_one(client: kube::Client, ns: String, class: String, i: usize) -
         .await
         .with_context(|| format!("creating EndpointSlice {svc}-x"))?;
     let tls = if secure(i) {
-        json!([{"hosts": [host], "secretName": format!("{name}-tls")}])
+        json!([{"hosts": hosts, "secretName": format!("{name}-tls")}])
     } else {
         json!([])
     };
+    let rules: Vec<Value> = hosts
+        .iter()
+        .map(|host| json!({"host": host, "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": svc, "port": {"number": 80}}}}]}}))
+        .collect();
     let ing: Ingress = serde_json::from_value(json!({
         "metadata": {"name": name},
-        "spec": {"ingressClassName": class, "tls": tls, "rules": [{"host": host, "http": {"paths": [
-            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": svc, "port": {"number": 80}}}}]}}]}}))?;
+        "spec": {"ingressClassName": class, "tls": tls, "rules": rules}}))?;
     Api::<Ingress>::namespaced(client, &ns)
         .create(&PostParams::default(), &ing)
         .await

@@ -10,7 +10,7 @@
 
 mod ingress;
 
-pub use ingress::{ingress_host, ingress_name};
+pub use ingress::{ingress_host, ingress_hosts, ingress_name};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -40,6 +40,8 @@ pub struct Fleet {
     live: BTreeMap<usize, usize>,
     /// Live Ingresses by index, likewise.
     ingresses: BTreeMap<usize, usize>,
+    /// Hosts per Ingress (one unless [`Fleet::with_ingress_hosts`]).
+    ingress_hosts: usize,
 }
 
 /// What [`Fleet::verify`] found; `problems` empty means converged.
@@ -104,6 +106,7 @@ impl Fleet {
             class: class.to_owned(),
             live: BTreeMap::new(),
             ingresses: BTreeMap::new(),
+            ingress_hosts: 1,
         })
     }
 
