@@ -1,7 +1,8 @@
 //! `run` serving Ingresses against a real apiserver and avisim (SPEC-ingress §5, §6): an
 //! insecure and a secure Ingress end to end (objects, status per host, events, one write per
 //! endpoint change, a restart without writes), Secrets arriving late and going, deletion with
-//! the parent kept, a class that stops being ours, and the parent written once per sync.
+//! the parent kept, a class that stops being ours or is deleted, and the parent written once
+//! per sync.
 
 mod run_support;
 
@@ -445,6 +446,63 @@ async fn deletion_keeps_the_parent_and_another_class_removes_the_objects() {
     assert!(run.wait_idle(Duration::from_secs(30)).await);
     assert_eq!(e.writes(), 0);
     assert_eq!(names_set(&e, "virtualservice").await, set([parent.clone()]));
+    run.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ingress_whose_class_is_deleted_loses_its_objects() {
+    let e = env("run-ing-noclass").await;
+    let c = &e.cluster;
+    let ns = e.ctx.ns.clone();
+    let run = e.start().await;
+    e.apply(&class_yaml(&e)).await;
+    e.apply(&backend_yaml("svc1", &["10.1.1.1"])).await;
+    e.apply(&backend_yaml("svc2", &["10.1.2.1"])).await;
+    e.apply(&secret_yaml("noo-tls", "noo.com")).await;
+    e.apply(&ingress_yaml("ing1", &e.class, "foo.com", "/foo", "svc1", None))
+        .await;
+    e.apply(&ingress_yaml(
+        "ing2",
+        &e.class,
+        "noo.com",
+        "/bar",
+        "svc2",
+        Some("noo-tls"),
+    ))
+    .await;
+    wait_status(&e, "ing1", &["foo.com"]).await;
+    wait_status(&e, "ing2", &["noo.com"]).await;
+    assert!(run.wait_idle(Duration::from_secs(30)).await);
+    let parent = format!("{c}--Shared-L7-0");
+
+    // The class goes: neither Ingress is ours any more. Every host's object goes (cleanup by
+    // ownership, not by remembering the class); the parent is kept, empty; both statuses are
+    // cleared and both Ingresses hear Removed.
+    e.kubectl(&["delete", "ingressclass", &e.class]).await;
+    eventually(30, "every host's objects gone", || async {
+        (names_set(&e, "pool").await.is_empty()
+            && names_set(&e, "sslkeyandcertificate").await.is_empty()
+            && names_set(&e, "virtualservice").await == set([parent.clone()]))
+        .then_some(())
+    })
+    .await;
+    assert!(run.wait_idle(Duration::from_secs(30)).await);
+    assert!(names_set(&e, "httppolicyset").await.is_empty());
+    assert_eq!(names_set(&e, "poolgroup").await, set([parent.clone()]));
+    assert_eq!(names_set(&e, "vsvip").await, set([parent.clone()]));
+    for ing in ["ing1", "ing2"] {
+        eventually(30, &format!("{ing}'s status cleared"), || async {
+            ingress_status(&e, ing).await.is_empty().then_some(())
+        })
+        .await;
+        wait_event(&e, ing, "Removed").await;
+    }
+    assert!(
+        e.kubectl(&["get", "ingress", "-n", &ns, "-o", "name"])
+            .await
+            .contains("ing2"),
+        "the Ingresses themselves stay (no finalizer)"
+    );
     run.shutdown();
 }
 
