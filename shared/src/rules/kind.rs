@@ -1,5 +1,8 @@
 use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, GATEWAY_GROUP};
 
+/// The API group of Ingress and IngressClass.
+pub const INGRESS_GROUP: &str = "networking.k8s.io";
+
 /// The kinds avigw has admission rules for; everything else is allowed untouched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RuleKind {
@@ -7,6 +10,8 @@ pub enum RuleKind {
     GatewayClass,
     Service,
     AviInfraSetting,
+    Ingress,
+    IngressClass,
     Other,
 }
 
@@ -18,6 +23,8 @@ impl RuleKind {
             (GATEWAY_GROUP, "GatewayClass") => RuleKind::GatewayClass,
             ("", "Service") => RuleKind::Service,
             (AKO_GROUP, AVI_INFRA_SETTING_KIND) => RuleKind::AviInfraSetting,
+            (INGRESS_GROUP, "Ingress") => RuleKind::Ingress,
+            (INGRESS_GROUP, "IngressClass") => RuleKind::IngressClass,
             _ => RuleKind::Other,
         }
     }
@@ -36,13 +43,15 @@ impl RuleKind {
             RuleKind::GatewayClass => "GatewayClass",
             RuleKind::Service => "Service",
             RuleKind::AviInfraSetting => AVI_INFRA_SETTING_KIND,
+            RuleKind::Ingress => "Ingress",
+            RuleKind::IngressClass => "IngressClass",
             RuleKind::Other => "Other",
         }
     }
 
     /// Whether objects of this kind live in a namespace.
     pub fn namespaced(self) -> bool {
-        matches!(self, RuleKind::Gateway | RuleKind::Service)
+        matches!(self, RuleKind::Gateway | RuleKind::Service | RuleKind::Ingress)
     }
 }
 
@@ -52,44 +61,40 @@ mod tests {
 
     #[test]
     fn group_and_kind_both_decide() {
-        assert_eq!(
-            RuleKind::from_group_kind("networking.x-k8s.io", "Gateway"),
-            RuleKind::Gateway
-        );
-        assert_eq!(
-            RuleKind::from_group_kind("networking.x-k8s.io", "GatewayClass"),
-            RuleKind::GatewayClass
-        );
-        assert_eq!(RuleKind::from_group_kind("", "Service"), RuleKind::Service);
-        assert_eq!(
-            RuleKind::from_group_kind("ako.vmware.com", "AviInfraSetting"),
-            RuleKind::AviInfraSetting
-        );
-        // Same kind name in another group is not ours.
-        assert_eq!(
-            RuleKind::from_group_kind("gateway.networking.k8s.io", "Gateway"),
-            RuleKind::Other
-        );
-        assert_eq!(
-            RuleKind::from_group_kind("example.io", "Service"),
-            RuleKind::Other
-        );
-        assert_eq!(RuleKind::from_group_kind("", "Pod"), RuleKind::Other);
+        let cases = [
+            ("networking.x-k8s.io", "Gateway", RuleKind::Gateway),
+            ("networking.x-k8s.io", "GatewayClass", RuleKind::GatewayClass),
+            ("", "Service", RuleKind::Service),
+            ("ako.vmware.com", "AviInfraSetting", RuleKind::AviInfraSetting),
+            ("networking.k8s.io", "Ingress", RuleKind::Ingress),
+            ("networking.k8s.io", "IngressClass", RuleKind::IngressClass),
+            // Same kind name in another group is not ours.
+            ("gateway.networking.k8s.io", "Gateway", RuleKind::Other),
+            ("example.io", "Service", RuleKind::Other),
+            ("", "Pod", RuleKind::Other),
+            // The old beta group's Ingress is not judged.
+            ("extensions", "Ingress", RuleKind::Other),
+        ];
+        for (group, kind, want) in cases {
+            assert_eq!(RuleKind::from_group_kind(group, kind), want, "{group}/{kind}");
+        }
+        assert!(RuleKind::Ingress.namespaced() && !RuleKind::IngressClass.namespaced());
     }
 
     #[test]
     fn api_version_splits_off_the_version() {
-        assert_eq!(
-            RuleKind::from_api_version_kind("v1", "Service"),
-            RuleKind::Service
-        );
-        assert_eq!(
-            RuleKind::from_api_version_kind("networking.x-k8s.io/v1alpha1", "Gateway"),
-            RuleKind::Gateway
-        );
-        assert_eq!(
-            RuleKind::from_api_version_kind("apps/v1", "Service"),
-            RuleKind::Other
-        );
+        let cases = [
+            ("v1", "Service", RuleKind::Service),
+            ("networking.x-k8s.io/v1alpha1", "Gateway", RuleKind::Gateway),
+            ("apps/v1", "Service", RuleKind::Other),
+            ("networking.k8s.io/v1", "IngressClass", RuleKind::IngressClass),
+        ];
+        for (api_version, kind, want) in cases {
+            assert_eq!(
+                RuleKind::from_api_version_kind(api_version, kind),
+                want,
+                "{api_version} {kind}"
+            );
+        }
     }
 }
