@@ -175,7 +175,7 @@ async fn main() -> Result<()> {
                 .and_then(|s| s.as_array())
                 .map(|s| format!("{} servers", s.len()))
                 .unwrap_or_default(),
-            "poolgroup" => format!("{} members", count(&body, "members")),
+            "poolgroup" => format!("{} members", count(body, "members")),
             "httppolicyset" => body
                 .get("http_request_policy")
                 .and_then(|p| p.get("rules"))
