@@ -1,10 +1,12 @@
 //! The local demo: a real kube-apiserver, avisim, the webhook and the reconciler on this
-//! machine; the examples applied; the refused Gateway's message, the VIPs and the Avi objects
-//! shown; then it keeps running for `kubectl` until Ctrl-C.
+//! machine; the examples applied, and an insecure and a secure Ingress (with a certificate made
+//! here); the refused Gateway's message, the VIPs, the Ingress hosts and the Avi objects shown;
+//! then it keeps running for `kubectl` until Ctrl-C.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use avigw_e2e::ingress::{self, EXAMPLES_NAMESPACE, SECURE_HOST, SECURE_SECRET};
 use avigw_e2e::stack::Stack;
 use k8s_openapi::api::core::v1::Service;
 use kube::Api;
@@ -43,6 +45,24 @@ async fn main() -> Result<()> {
         let _ = stack.env.kubectl(&["create", "namespace", ns]).await?;
     }
     let out = stack.env.kubectl(&["apply", "-f", EXAMPLES]).await?;
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+
+    section("kubectl apply -f manifests/examples-ingress/   (an insecure and a secure Ingress)");
+    let _ = stack
+        .env
+        .kubectl(&["create", "namespace", EXAMPLES_NAMESPACE])
+        .await?;
+    let secret = ingress::tls_secret_yaml(EXAMPLES_NAMESPACE, SECURE_SECRET, SECURE_HOST)?;
+    let out = stack.env.kubectl_stdin(&["apply", "-f", "-"], &secret).await?;
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    println!("(a self-signed certificate for {SECURE_HOST}, made by the demo with rcgen)");
+    let dir = ingress::examples_dir();
+    let out = stack
+        .env
+        .kubectl(&["apply", "-f", dir.to_str().unwrap_or_default()])
+        .await?;
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     // No controller-manager here: publish endpoints for the backends as it would.
@@ -94,6 +114,7 @@ async fn main() -> Result<()> {
     // backend's VIP is the Gateway's address above.
     let out = stack.env.kubectl(&["get", "services", "-A", "-o", "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,TYPE:.spec.type,EXTERNAL-IP:.status.loadBalancer.ingress[*].ip,HOSTNAME:.status.loadBalancer.ingress[*].hostname"]).await?;
     print!("{}", out.stdout);
+    show_ingresses(&stack).await?;
     section("kubectl get aviinfrasettings   (the example names an SE group avisim does not have)");
     let out = stack
         .env
@@ -119,7 +140,15 @@ async fn main() -> Result<()> {
     println!("{}", tail.join("\n"));
 
     section("Avi objects in avisim");
-    for (kind, name, body) in stack.avi_objects() {
+    let objects = stack.avi_objects();
+    let name_of_uuid: std::collections::HashMap<String, String> = stack
+        .avisim
+        .state()
+        .store_read()
+        .all()
+        .map(|r| (r.uuid.clone(), r.name.clone()))
+        .collect();
+    for (kind, name, body) in &objects {
         let detail = match kind.as_str() {
             "vsvip" => body
                 .get("vip")
@@ -146,14 +175,43 @@ async fn main() -> Result<()> {
                 .and_then(|s| s.as_array())
                 .map(|s| format!("{} servers", s.len()))
                 .unwrap_or_default(),
+            "poolgroup" => format!("{} members", count(body, "members")),
+            "httppolicyset" => body
+                .get("http_request_policy")
+                .and_then(|p| p.get("rules"))
+                .and_then(|r| r.as_array())
+                .map(|r| format!("{} rules", r.len()))
+                .unwrap_or_default(),
+            "sslkeyandcertificate" => body
+                .get("certificate")
+                .and_then(|c| c.pointer("/subject/common_name"))
+                .and_then(|c| c.as_str())
+                .map(|c| format!("CN {c}"))
+                .unwrap_or_default(),
             _ => String::new(),
         };
-        println!("{kind:<15} {name:<60} {detail}");
+        let detail = match body.get("type").and_then(|t| t.as_str()) {
+            Some("VS_TYPE_VH_CHILD") if kind == "virtualservice" => {
+                let parent = body
+                    .get("vh_parent_vs_ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.rsplit('/').next())
+                    .and_then(|uuid| name_of_uuid.get(uuid))
+                    .map_or("?", String::as_str);
+                format!("VH_CHILD of {parent}")
+            }
+            Some(t) if kind == "virtualservice" && t != "VS_TYPE_NORMAL" => {
+                format!("{} {detail}", t.trim_start_matches("VS_TYPE_"))
+            }
+            _ => detail,
+        };
+        println!("{kind:<20} {name:<60} {detail}");
     }
 
     section("Still running: use kubectl against it");
     println!("export KUBECONFIG={}", stack.env.kubeconfig_path().display());
     println!("kubectl get gateways -A");
+    println!("kubectl get ingress -A");
     println!("(kubectl is at {})", stack.env.paths().kubectl.display());
     println!("Press Ctrl-C to stop everything.");
     tokio::signal::ctrl_c().await?;
@@ -161,4 +219,89 @@ async fn main() -> Result<()> {
     reconciler.shutdown().await;
     stack.shutdown().await;
     Ok(())
+}
+
+fn count(body: &serde_json::Map<String, serde_json::Value>, field: &str) -> usize {
+    body.get(field).and_then(|v| v.as_array()).map_or(0, Vec::len)
+}
+
+/// Waits for both example Ingresses to show their hosts, then prints them and, per host, its
+/// VIP and the virtual service that serves it.
+async fn show_ingresses(stack: &Stack) -> Result<()> {
+    section("Waiting for the Ingresses to show their hosts' VIPs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut hosts = Vec::new();
+    loop {
+        hosts.clear();
+        for name in ["web", "store"] {
+            for (h, ip) in ingress::addresses(stack, EXAMPLES_NAMESPACE, name).await? {
+                hosts.push((name, h, ip));
+            }
+        }
+        if hosts.len() == 2 {
+            break;
+        }
+        if Instant::now() > deadline {
+            println!("not every Ingress host has a VIP after 60s; see the events below");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let out = stack.env.kubectl(&["get", "ingress", "-A"]).await?;
+    print!("{}", out.stdout);
+    let names: Vec<(String, String)> = stack
+        .avi_objects()
+        .into_iter()
+        .filter(|(k, _, _)| k == "virtualservice")
+        .map(|(_, n, b)| {
+            (
+                n,
+                b.get("vh_domain_name")
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    println!("\n{:<8} {:<26} {:<12} served by", "INGRESS", "HOST", "VIP");
+    for (name, host, ip) in &hosts {
+        let child = names
+            .iter()
+            .find(|(_, domains)| domains.contains(&format!("\"{host}\"")))
+            .map(|(n, _)| format!("{n} (SNI child, HTTPS; port 80 redirects)"));
+        let parent = names
+            .iter()
+            .find(|(n, _)| {
+                n.contains("--Shared-L7-") && ip_of_parent(stack, n).as_deref() == Some(ip.as_str())
+            })
+            .map(|(n, _)| format!("{n} (shared parent, HTTP)"));
+        let by = child.or(parent).unwrap_or_default();
+        println!("{name:<8} {host:<26} {ip:<12} {by}");
+    }
+    section("kubectl describe ingress -n shop store   (events)");
+    let out = stack
+        .env
+        .kubectl(&["describe", "ingress", "-n", EXAMPLES_NAMESPACE, "store"])
+        .await?;
+    let tail: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Events:"))
+        .collect();
+    println!("{}", tail.join("\n"));
+    Ok(())
+}
+
+/// The VIP of a shared parent's VsVip.
+fn ip_of_parent(stack: &Stack, parent: &str) -> Option<String> {
+    stack
+        .avi_objects()
+        .into_iter()
+        .find(|(k, n, _)| k == "vsvip" && n == parent)
+        .and_then(|(_, _, b)| {
+            b.get("vip")?
+                .get(0)?
+                .pointer("/ip_address/addr")?
+                .as_str()
+                .map(str::to_owned)
+        })
 }

@@ -264,10 +264,20 @@ impl Env {
     }
 
     /// POST/PUT/PATCH/DELETE calls avisim served on our object types.
+    /// Every Avi write (POST/PUT/PATCH/DELETE) avisim served, on every type avigw writes.
     pub fn writes(&self) -> u64 {
         let mut n = 0;
         for m in ["POST", "PUT", "PATCH", "DELETE"] {
-            for k in ["vsvip", "pool", "l4policyset", "virtualservice"] {
+            for k in [
+                "vsvip",
+                "pool",
+                "l4policyset",
+                "virtualservice",
+                "poolgroup",
+                "vsdatascriptset",
+                "httppolicyset",
+                "sslkeyandcertificate",
+            ] {
                 n += self.sim.stats().count(m, k);
             }
         }
