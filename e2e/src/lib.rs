@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod endpoints;
 pub mod fleet;
+pub mod ingress;
 pub mod process;
 pub mod proxy;
 pub mod stack;

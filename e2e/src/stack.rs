@@ -145,6 +145,11 @@ impl Stack {
             .collect()
     }
 
+    /// Writes (POST/PUT/PATCH/DELETE) avisim served on the object types avigw writes.
+    pub fn avi_writes(&self) -> u64 {
+        avi_writes(&self.avisim)
+    }
+
     pub async fn shutdown(self) {
         let _ = self
             .env
@@ -160,6 +165,26 @@ impl Stack {
         }
         self.avisim.shutdown().await;
     }
+}
+
+/// The object types avigw writes (L4 and Ingress).
+pub const AVI_KINDS: [&str; 8] = [
+    "vsvip",
+    "pool",
+    "l4policyset",
+    "virtualservice",
+    "sslkeyandcertificate",
+    "poolgroup",
+    "vsdatascriptset",
+    "httppolicyset",
+];
+
+/// Writes (POST/PUT/PATCH/DELETE) `sim` served on [`AVI_KINDS`] since its counters were reset.
+pub fn avi_writes(sim: &avisim::SimHandle) -> u64 {
+    ["POST", "PUT", "PATCH", "DELETE"]
+        .iter()
+        .flat_map(|m| AVI_KINDS.map(|k| sim.stats().count(m, k)))
+        .sum()
 }
 
 /// The reconciler, running in this process against the stack's apiserver and avisim.

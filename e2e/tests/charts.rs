@@ -47,6 +47,7 @@ fn non_default_reconciler() -> Vec<&'static str> {
         "metrics.serviceMonitor.enabled=true",
         "servicesAPI=false",
         "avi.authMethod=token",
+        "shardVsSize=DEDICATED",
     ]);
     v.extend(MONITORING);
     v
@@ -315,6 +316,18 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
             })
             .collect();
         ensure!(env.contains(&"AVIGW_CLUSTER_NAME=prod-1".to_owned()), "{env:?}");
+        // Ingresses: read with their classes and the Secrets their TLS entries name; only
+        // their status is written.
+        let rules = serde_yaml::to_string(&role["rules"])?;
+        for want in [
+            "- ingresses\n  - ingressclasses\n  verbs:\n  - get\n  - list\n  - watch",
+            "- ingresses/status\n  verbs:\n  - patch",
+            "- secrets\n  verbs:\n  - get\n  - list\n  - watch",
+        ] {
+            ensure!(rules.contains(want), "missing {want:?} in {rules}");
+        }
+        let shard = if sets.len() > 2 { "DEDICATED" } else { "LARGE" };
+        ensure!(env.contains(&format!("AVIGW_SHARD_VS_SIZE={shard}")), "{env:?}");
         if sets.len() > 2 {
             for want in [
                 "AVIGW_VIP_NETWORK=vip-net=10.50.0.0/24,vip-b",
@@ -338,7 +351,7 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
 #[tokio::test]
 async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()> {
     let ctx = TestContext::new("chart-values").await?;
-    let cases: [(&str, &[&str], &str); 8] = [
+    let cases: [(&str, &[&str], &str); 9] = [
         (
             RECONCILER_CHART,
             &[],
@@ -362,6 +375,11 @@ async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()>
                 "serviceType=LoadBalancer",
             ],
             "at '/serviceType': value must be one of 'ClusterIP', 'NodePort', 'NodePortLocal'",
+        ),
+        (
+            RECONCILER_CHART,
+            &["clusterName=c", "avi.controller=https://a", "shardVsSize=HUGE"],
+            "at '/shardVsSize': value must be one of 'LARGE', 'MEDIUM', 'SMALL', 'DEDICATED'",
         ),
         (
             RECONCILER_CHART,

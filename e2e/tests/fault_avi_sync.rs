@@ -1,12 +1,14 @@
-//! A 1,000-object sync through Avi faults: 200 Gateways (1,000 Kubernetes objects, 1,000 Avi
-//! objects) synced while avisim adds latency, answers 5xx and 429, expires every session
-//! mid-sync, and then is down for a minute while Gateways are deleted, created and changed.
-//! The reconciler must converge on exactly the fleet: nothing missing, no orphans, no
-//! duplicates, every pool with the endpoints last written, every Gateway Ready with its VIP;
-//! and then stay quiet (no writes once converged).
+//! A mixed fleet synced through Avi faults: 200 Gateways (1,000 Kubernetes objects, 1,000 Avi
+//! objects) and 100 Ingresses, half of them secure (about 400 Kubernetes and 350 Avi objects:
+//! pools, certificates, PoolGroups, switching sets, SNI children and the shard parents), synced
+//! while avisim adds latency, answers 5xx and 429, expires every session mid-sync, and then is
+//! down for a minute while Gateways and Ingresses are deleted, created and changed. The
+//! reconciler must converge on exactly the fleet: nothing missing, no orphans, no duplicates,
+//! every pool with the endpoints last written, every Gateway Ready with its VIP, every Ingress
+//! showing its host with its shard's VIP; and then stay quiet (no writes once converged).
 //!
-//! `AVIGW_FAULT_GATEWAYS` and `AVIGW_FAULT_DOWN_SECS` change the size (default 200) and the
-//! outage (default 60 s).
+//! `AVIGW_FAULT_GATEWAYS`, `AVIGW_FAULT_INGRESSES` and `AVIGW_FAULT_DOWN_SECS` change the
+//! sizes (default 200, 100) and the outage (default 60 s).
 
 use std::time::{Duration, Instant};
 
@@ -63,15 +65,18 @@ async fn wait_for_objects(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
     let gateways = env_or("AVIGW_FAULT_GATEWAYS", 200) as usize;
+    let ingresses = env_or("AVIGW_FAULT_INGRESSES", 100) as usize;
     let down = Duration::from_secs(env_or("AVIGW_FAULT_DOWN_SECS", 60));
     let stack = Stack::start_with(false).await?;
     let cluster = ClusterName::new(CLUSTER_NAME)?;
     let mut fleet = Fleet::new(stack.client.clone(), "fleet", "avi-fleet").await?;
     let t = Instant::now();
     fleet.create(0..gateways).await?;
+    fleet.create_ingresses(0..ingresses).await?;
+    let total = fleet.expected_objects(&cluster);
     println!(
-        "created {gateways} Gateways ({} Kubernetes objects) in {:?}",
-        gateways * 5,
+        "created {gateways} Gateways and {ingresses} Ingresses ({} Kubernetes objects, {total} Avi objects to make) in {:?}",
+        gateways * 5 + ingresses * 3 + ingresses / 2,
         t.elapsed()
     );
 
@@ -88,7 +93,7 @@ async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
     let reconciler = start_reconciler(&stack).await?;
 
     // A quarter in: every session dies; the next calls carry a dead cookie.
-    wait_for_objects(&stack, &cluster, gateways * 5 / 4, Duration::from_secs(120)).await?;
+    wait_for_objects(&stack, &cluster, total / 4, Duration::from_secs(120)).await?;
     stack.avisim.apply_faults(&FaultPatch {
         expire_sessions: Some(419),
         reject_auth_next: Some(RejectAuth { count: 5, code: 401 }),
@@ -97,7 +102,7 @@ async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
     println!("sessions expired after {:?}", started.elapsed());
 
     // Half-way: Avi goes down; meanwhile the cluster keeps changing.
-    wait_for_objects(&stack, &cluster, gateways * 5 / 2, Duration::from_secs(120)).await?;
+    wait_for_objects(&stack, &cluster, total / 2, Duration::from_secs(120)).await?;
     stack.avisim.apply_faults(&FaultPatch {
         down_for_secs: Some(down.as_secs_f64()),
         ..Default::default()
@@ -108,6 +113,12 @@ async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
     fleet.delete(0..changed).await?;
     fleet.set_endpoints(changed..2 * changed, 3).await?;
     fleet.create(gateways..gateways + changed).await?;
+    let changed_ing = ingresses / 10;
+    fleet.delete_ingresses(0..changed_ing).await?;
+    fleet
+        .set_ingress_endpoints(changed_ing..2 * changed_ing, 3)
+        .await?;
+    fleet.create_ingresses(ingresses..ingresses + changed_ing).await?;
     let during = fleet.verify(&stack.avisim, &cluster).await?;
     ensure!(!during.converged(), "cannot have converged while Avi is down");
     tokio::time::sleep(down.saturating_sub(down_from.elapsed())).await;
@@ -127,15 +138,17 @@ async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
     let verdict = fleet.verify(&stack.avisim, &cluster).await?;
     let stats = stack.avisim.stats().snapshot();
     println!(
-        "converged {:?} after Avi came back ({:?} in all); {} Avi objects for {} Gateways; avisim answered {} calls, by code {}",
+        "converged {:?} after Avi came back ({:?} in all); {} Avi objects for {} Gateways and {} Ingresses ({} kept empty parents); avisim answered {} calls, by code {}",
         up_at.elapsed(),
         started.elapsed(),
         verdict.avi_objects,
         fleet.len(),
+        fleet.ingress_count(),
+        verdict.kept_parents,
         stats["total"],
         stats["by_code"]
     );
-    ensure!(verdict.avi_objects == fleet.len() * 5);
+    ensure!(verdict.avi_objects == fleet.expected_objects(&cluster) + verdict.kept_parents);
     let by_code = &stats["by_code"];
     for code in ["502", "429", "419", "401", "503"] {
         ensure!(
@@ -148,6 +161,12 @@ async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
         metrics.contains("avigw_reconcile_total{kind=\"Gateway\",result=\"error\"}"),
         "failures counted in metrics"
     );
+    if ingresses > 0 {
+        ensure!(
+            metrics.contains("avigw_reconcile_total{kind=\"Ingress\",result=\"error\"}"),
+            "Ingress failures counted in metrics"
+        );
+    }
 
     // Converged means quiet: no more writes with the faults gone and nothing changing.
     stack.avisim.reset_faults();
@@ -157,12 +176,7 @@ async fn thousand_object_sync_through_avi_faults_converges() -> Result<()> {
     );
     stack.avisim.stats().reset();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let writes: u64 = ["POST", "PUT", "PATCH", "DELETE"]
-        .iter()
-        .flat_map(|m| {
-            ["vsvip", "virtualservice", "pool", "l4policyset"].map(|k| stack.avisim.stats().count(m, k))
-        })
-        .sum();
+    let writes = stack.avi_writes();
     ensure!(writes == 0, "{writes} Avi writes after convergence");
     reconciler.shutdown().await;
     stack.shutdown().await;

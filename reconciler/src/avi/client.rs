@@ -13,6 +13,7 @@ use super::config::{AviClientConfig, Credentials};
 use super::cookies::CookieJar;
 use super::error::{AviError, Result, classify, message_of};
 use super::metrics::{RequestObserver, RequestRecord};
+use super::redact::Redactor;
 use super::tls;
 
 type Bytes = Vec<u8>;
@@ -285,8 +286,23 @@ impl AviClient {
     }
 
     /// One logical call: login if needed, one re-login on 401/419, retries with backoff on
-    /// 429/5xx/timeouts/connection errors. Non-success answers become typed errors.
+    /// 429/5xx/timeouts/connection errors. Non-success answers become typed errors, without
+    /// the private key the request may carry.
     pub(crate) async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        tenant: Option<&str>,
+        object: &str,
+    ) -> Result<Answer> {
+        let redactor = Redactor::of(body);
+        self.call_unredacted(method, url, body, tenant, object)
+            .await
+            .map_err(|e| redactor.error(e))
+    }
+
+    async fn call_unredacted(
         &self,
         method: Method,
         url: Url,

@@ -5,7 +5,8 @@
 //! cookies, `X-CSRFToken`, `Referer`, `X-Avi-Version`, `X-Avi-Tenant` and `Content-Type:
 //! application/json`. A 401/419 triggers one re-login; 429, 5xx, timeouts and connection
 //! errors are retried with the crate's backoff ([`crate::retry::Backoff`]), `Retry-After`
-//! honoured.
+//! honoured. The `shared::avi` object types have typed CRUD ([`AviType`]); a private key sent
+//! to Avi never appears in an error message.
 
 mod client;
 mod config;
@@ -13,9 +14,11 @@ mod cookies;
 mod crud;
 mod error;
 mod metrics;
+mod redact;
 mod retry;
 mod secret;
 mod tls;
+mod typed;
 
 pub use client::AviClient;
 pub use config::{AviClientConfig, Credentials, RetryPolicy, TlsOptions};
@@ -23,3 +26,4 @@ pub use crud::{ListQuery, ObjectMeta, Page, PatchOp};
 pub use error::{AviError, Result};
 pub use metrics::{RequestObserver, RequestRecord};
 pub use secret::Secret;
+pub use typed::AviType;

@@ -10,10 +10,20 @@ use avigw_shared::translate::{Key, ObjKey};
 use parking_lot::Mutex;
 use serde_json::Value;
 
+use super::l7_owner::{L7Index, L7Tag};
 use crate::avi::{AviClient, ListQuery, Result};
 
-/// Object types in creation order.
-pub const KINDS: [&str; 4] = [kind::VSVIP, kind::POOL, kind::L4POLICYSET, kind::VIRTUALSERVICE];
+/// Object types: L4 in creation order, then the Ingress-only ones.
+pub const KINDS: [&str; 8] = [
+    kind::VSVIP,
+    kind::POOL,
+    kind::L4POLICYSET,
+    kind::VIRTUALSERVICE,
+    kind::SSLKEYANDCERTIFICATE,
+    kind::POOLGROUP,
+    kind::VSDATASCRIPTSET,
+    kind::HTTPPOLICYSET,
+];
 
 type Objects = BTreeMap<&'static str, BTreeMap<String, Value>>;
 
@@ -29,11 +39,15 @@ pub struct AviCache {
 struct Inner {
     objects: Objects,
     by_key: BTreeMap<Key, BTreeSet<(&'static str, String)>>,
+    /// Ingress objects, whose key depends on the shard size in force (`l7_owner.rs`).
+    l7: L7Index,
 }
 
 impl Inner {
     fn index(&mut self, kind: &'static str, name: &str, v: &Value) {
-        if kind != kind::VSVIP
+        if let Some(tag) = L7Tag::of(name, |k| marker(v, k)) {
+            self.l7.insert(tag, kind, name);
+        } else if kind != kind::VSVIP
             && let Some(k) = key_of(v)
         {
             self.by_key.entry(k).or_default().insert((kind, name.to_owned()));
@@ -41,6 +55,9 @@ impl Inner {
     }
 
     fn unindex(&mut self, kind: &'static str, name: &str, v: &Value) {
+        if let Some(tag) = L7Tag::of(name, |k| marker(v, k)) {
+            self.l7.remove(&tag, kind, name);
+        }
         if let Some(k) = key_of(v)
             && let Some(set) = self.by_key.get_mut(&k)
         {
@@ -60,7 +77,15 @@ impl AviCache {
     /// Replaces the cache with what the controller holds now.
     pub async fn load(&self, avi: &AviClient, cluster: &ClusterName, tenant: &str) -> Result<()> {
         let mut fresh: BTreeMap<&'static str, BTreeMap<String, Value>> = BTreeMap::new();
-        for k in [kind::VIRTUALSERVICE, kind::POOL, kind::L4POLICYSET] {
+        for k in [
+            kind::VIRTUALSERVICE,
+            kind::POOL,
+            kind::L4POLICYSET,
+            kind::SSLKEYANDCERTIFICATE,
+            kind::POOLGROUP,
+            kind::VSDATASCRIPTSET,
+            kind::HTTPPOLICYSET,
+        ] {
             let q = ListQuery {
                 include_name: true,
                 ..ListQuery::created_by(cluster.created_by())
@@ -112,6 +137,11 @@ impl AviCache {
         if let Some(old) = g.objects.get_mut(kind).and_then(|m| m.remove(name)) {
             g.unindex(kind, name, &old);
         }
+    }
+
+    /// Reads the index of Ingress objects.
+    pub fn l7<R>(&self, f: impl FnOnce(&L7Index) -> R) -> R {
+        f(&self.inner.lock().l7)
     }
 
     /// Counts per object type (for `avigw_managed_objects`).
@@ -200,6 +230,8 @@ fn key_of(v: &Value) -> Option<Key> {
     Some(match MarkedObject::read(|k| marker(v, k))? {
         MarkedObject::Gateway { namespace, name } => Key::Gateway(ObjKey::new(namespace, name)),
         MarkedObject::LoadBalancer { namespace, name } => Key::Service(ObjKey::new(namespace, name)),
+        // Its key depends on the shard size in force: see `l7_owner`.
+        MarkedObject::IngressHost { .. } => return None,
     })
 }
 

@@ -16,11 +16,15 @@ mod diff;
 mod error_policy;
 mod finalizer;
 mod infra;
+mod l7_owner;
+mod l7_plan;
 mod leader;
 mod metrics;
 mod queue;
 mod reconcile;
 mod report;
+mod report_ingress;
+mod secrets;
 mod server;
 mod state;
 mod status;
@@ -38,11 +42,12 @@ use std::time::Duration;
 use avigw_shared::api::{AviInfraSetting, Gateway, GatewayClass};
 use avigw_shared::config::{Config, LicenseTier, ServiceType};
 use avigw_shared::translate::{Context, ControllerFacts, Key, ObjKey, Object, ObjectKind, Snapshot};
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use kube::runtime::events::{Recorder, Reporter};
 use parking_lot::Mutex;
-use tokio::sync::watch as tokio_watch;
+use tokio::sync::{mpsc, watch as tokio_watch};
 
 pub use cache::AviCache;
 pub use leader::{Elector, LeaseSettings, WallClock};
@@ -51,7 +56,9 @@ pub use queue::Queue;
 
 use crate::avi::{AviClient, AviClientConfig, AviError};
 use finalizer::Finalizers;
-use state::{SettingName, Shared};
+use l7_plan::L7Memory;
+use report_ingress::IngressMemo;
+use state::{IngressName, SettingName, Shared};
 use watch::Watches;
 
 /// Everything `run` needs besides the clients.
@@ -97,6 +104,8 @@ pub struct Controller {
     legacy_holds: Mutex<HashSet<Key>>,
     resync: Duration,
     avi_health: avi_health::AviHealth,
+    l7: L7Memory,
+    ingress_memo: Mutex<BTreeMap<ObjKey, IngressMemo>>,
 }
 
 /// A running reconciler.
@@ -118,7 +127,7 @@ impl RunHandle {
 
     /// Keys queued or being processed.
     pub fn busy(&self) -> usize {
-        self.controller.shared.keys.busy()
+        self.controller.shared.keys.busy() + self.controller.shared.ingresses.busy()
     }
 
     /// Waits until active and the queue is empty (tests, benchmarks).
@@ -182,8 +191,13 @@ pub async fn start(
     let avi = AviClient::with_observer(avi_cfg, Arc::new(metrics::AviObserver(metrics.clone())))?;
     let config = &settings.config;
     let ctx = Context::new(config, &controller_facts(config, &avi).await);
-    let shared = Arc::new(Shared::new(Snapshot::new(config.service_type)));
-    let mut tasks = Vec::new();
+    let (fetch_tx, fetch_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared::new(Snapshot::for_config(config), Some(fetch_tx)));
+    let mut tasks = vec![tokio::spawn(secrets::fetch_secrets(
+        kube.clone(),
+        shared.clone(),
+        fetch_rx,
+    ))];
 
     // Watches: only the kinds translation reads in this configuration.
     let mut watches = Watches::default();
@@ -209,6 +223,17 @@ pub async fn start(
         ObjectKind::AviInfraSetting,
         Object::AviInfraSetting,
         &shared,
+    ));
+    // Ingresses (networking.k8s.io/v1 is always served), and the Secrets their TLS entries
+    // name (the snapshot keeps only those).
+    tasks.push(watches.spawn::<Ingress>(&kube, ObjectKind::Ingress, Object::Ingress, &shared));
+    tasks.push(watches.spawn::<IngressClass>(&kube, ObjectKind::IngressClass, Object::IngressClass, &shared));
+    tasks.push(watches.spawn_after::<Secret>(
+        &kube,
+        ObjectKind::Secret,
+        Object::Secret,
+        &shared,
+        Some(ObjectKind::Ingress),
     ));
     // Nodes and Pods matter only in the modes that read them (and are the biggest lists).
     if config.service_type == ServiceType::NodePort {
@@ -266,6 +291,8 @@ pub async fn start(
         legacy_holds: Mutex::default(),
         resync: settings.resync,
         avi_health: avi_health::AviHealth::default(),
+        l7: L7Memory::default(),
+        ingress_memo: Mutex::default(),
     });
 
     let (active_tx, active_rx) = tokio_watch::channel(false);
@@ -277,6 +304,12 @@ pub async fn start(
     )));
     for _ in 0..config.workers.max(1) {
         tasks.push(tokio::spawn(worker::worker::<Key>(
+            controller.clone(),
+            active_rx.clone(),
+        )));
+    }
+    for _ in 0..config.workers.max(1) {
+        tasks.push(tokio::spawn(worker::worker::<IngressName>(
             controller.clone(),
             active_rx.clone(),
         )));

@@ -189,6 +189,20 @@ impl<K: QueueKey> Queue<K> {
         }
     }
 
+    /// Hands `key` back without a result: it is tried again after `after` (sooner if it
+    /// changes), with no failure counted.
+    pub fn defer(&self, key: &K, after: Duration) {
+        let mut s = self.state.lock();
+        s.active.remove(key);
+        let dirty = s.dirty.remove(key);
+        drop(s);
+        if dirty {
+            self.add(key.clone());
+        } else {
+            self.add_after(key.clone(), Retry::after(after));
+        }
+    }
+
     /// Consecutive failures of a key so far.
     pub fn failures(&self, key: &K) -> u32 {
         self.state.lock().failures.get(key).copied().unwrap_or(0)

@@ -5,7 +5,9 @@
 
 use avigw_shared::api::Gateway;
 use avigw_shared::avi::{AviObjects, kind};
-use avigw_shared::translate::{Key, KeyPlan, Ownership, translate_key};
+use std::collections::BTreeSet;
+
+use avigw_shared::translate::{Key, KeyPlan, ObjKey, Ownership, translate_key};
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -20,6 +22,9 @@ pub(super) struct KeyView {
     pub key: Key,
     pub plan: KeyPlan,
     pub object: Option<KeyObject>,
+    /// Ingress keys: the Ingresses on the key now or at its last translation, whose status and
+    /// events follow its sync.
+    pub ingresses: BTreeSet<ObjKey>,
 }
 
 /// The Kubernetes object of a key.
@@ -63,12 +68,21 @@ impl Controller {
             Key::Gateway(k) => snap.gateway(k).map(|g| KeyObject::Gateway(Box::new(g.clone()))),
             Key::Service(k) => snap.service(k).map(|s| KeyObject::Service(Box::new(s.clone()))),
             // An Ingress key is a shared or dedicated virtual service, not one object.
-            Key::L7(_) => None,
+            Key::L7(_) => {
+                let l7 = self.l7_plan(&snap, key);
+                return KeyView {
+                    key: key.clone(),
+                    plan: l7.plan,
+                    object: None,
+                    ingresses: l7.ingresses,
+                };
+            }
         };
         KeyView {
             key: key.clone(),
             plan: translate_key(&self.ctx, &snap, key),
             object,
+            ingresses: BTreeSet::new(),
         }
     }
 
@@ -177,7 +191,15 @@ impl Controller {
             cluster: &self.ctx.cluster,
             tenant: &self.ctx.tenant,
         };
-        match syncer.sync(key, desired).await {
+        let l7_owned = match key {
+            Key::L7(k) => {
+                let snap = self.shared.snap.read();
+                self.cache
+                    .l7(|i| i.owned(&self.ctx.cluster, k, |infra, host| snap.l7_key(host, infra)))
+            }
+            _ => Vec::new(),
+        };
+        match syncer.sync(key, desired, &l7_owned).await {
             Ok(report) => {
                 self.blocked.lock().remove(key);
                 if report.writes > 0 {

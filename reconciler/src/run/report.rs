@@ -1,5 +1,5 @@
 //! What Kubernetes shows of a key after its Avi step (SPEC §4): Gateway status, Service
-//! ingress, events.
+//! ingress, events. Ingress keys report through `report_ingress.rs`.
 
 use std::collections::BTreeSet;
 
@@ -18,6 +18,10 @@ impl Controller {
     /// Writes status and ingress and publishes events for what the Avi step did; answers the
     /// first Kubernetes write that failed (after trying the others).
     pub(super) async fn report(&self, v: &KeyView, avi: &AviStep, attempt: Attempt) -> Result<(), Failure> {
+        if let Key::L7(_) = &v.key {
+            self.l7_key_report(v, avi, attempt).await;
+            return Ok(());
+        }
         let vs = vs_name(&self.ctx.cluster, &v.key);
         let vip = self.placed_vip(&v.plan.avi);
         let status = self.gateway_status(v, avi, vip.as_deref()).await;

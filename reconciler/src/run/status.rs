@@ -1,9 +1,11 @@
-//! Kubernetes writes (SPEC §4): Gateway status through the status subresource, Service
-//! `status.loadBalancer.ingress`, AviInfraSetting status, finalizers and events. Every write
+//! Kubernetes writes (SPEC §4, SPEC-ingress §5): Gateway status through the status
+//! subresource, Service and Ingress `status.loadBalancer.ingress`, AviInfraSetting status,
+//! finalizers and events. Every write
 //! first compares with what the object already has, so a steady state writes nothing.
 
 use avigw_shared::api::{AviInfraSetting, Gateway, GatewayStatus};
 use k8s_openapi::api::core::v1::{LoadBalancerIngress, ObjectReference, Service};
+use k8s_openapi::api::networking::v1::{Ingress, IngressLoadBalancerIngress, IngressStatus};
 use kube::api::{Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Api, Client, Resource};
@@ -80,6 +82,37 @@ impl Writer {
         Ok(true)
     }
 
+    /// Sets an Ingress's `status.loadBalancer` when it differs from `current` (an empty list
+    /// and no status are the same: `loadBalancer: {}`).
+    pub async fn ingress_status(
+        &self,
+        ns: &str,
+        name: &str,
+        current: Option<&IngressStatus>,
+        next: &IngressStatus,
+    ) -> Result<bool, WriteError> {
+        if ingress_entries(current) == ingress_entries(Some(next)) {
+            return Ok(false);
+        }
+        let entries = ingress_entries(Some(next));
+        let value = if entries.is_empty() {
+            json!(null)
+        } else {
+            json!(entries)
+        };
+        let api: Api<Ingress> = Api::namespaced(self.client.clone(), ns);
+        let patch = json!({ "status": { "loadBalancer": { "ingress": value } } });
+        match api
+            .patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(_) => Ok(true),
+            // Deleted meanwhile: it has no status to show.
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(false),
+            Err(e) => Err(kube_err(format!("status of Ingress {ns}/{name}"))(e)),
+        }
+    }
+
     /// Writes an object's finalizer list (see `finalizer.rs` for which). A JSON patch that
     /// first tests the current list guards against racing writers of that list only: a
     /// resourceVersion guard would fail on every status write in between (avigw's own
@@ -150,6 +183,12 @@ impl Writer {
             tracing::debug!(error = %e, reason, "event not published");
         }
     }
+}
+
+fn ingress_entries(s: Option<&IngressStatus>) -> &[IngressLoadBalancerIngress] {
+    s.and_then(|s| s.load_balancer.as_ref())
+        .and_then(|l| l.ingress.as_deref())
+        .unwrap_or_default()
 }
 
 fn ns_name(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> (String, String) {

@@ -3,6 +3,7 @@
 //! garbage-collects what no key wants, queues every key, and only then lets the workers run;
 //! it re-reads Avi every `resync` until it loses the lease.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -48,6 +49,7 @@ pub(super) async fn supervise(
         }
         active.send_replace(true);
         c.shared.queue_every_setting();
+        c.shared.queue_every_ingress();
         c.lead(&mut leader).await;
     }
 }
@@ -89,15 +91,27 @@ impl Controller {
 
     /// Loads what Avi holds, deletes VsVips no key claims, and queues every key: those of the
     /// cluster, and those only Avi knows (they translate to nothing, so their sync deletes
-    /// them).
+    /// them; a kept Ingress parent translates to itself).
     async fn startup_sync(&self) -> Result<(), AviError> {
-        self.cache
-            .load(&self.avi, &self.ctx.cluster, &self.ctx.tenant)
-            .await?;
-        let keys = self.shared.snap.read().keys();
-        let names = keys.iter().map(|k| vs_name(&self.ctx.cluster, k)).collect();
-        let (owned_keys, orphan_vips) = self.cache.keys_and_orphans(&self.ctx.cluster, names);
-        let garbage: Vec<Key> = owned_keys.into_iter().filter(|k| !keys.contains(k)).collect();
+        let cluster = &self.ctx.cluster;
+        self.cache.load(&self.avi, cluster, &self.ctx.tenant).await?;
+        let (keys, l7_keys, l7_orphans, mut names) = {
+            let snap = self.shared.snap.read();
+            let keys = snap.keys();
+            let (l7_keys, l7_orphans, tops) = self.cache.l7(|i| {
+                let (k, o) = i.keys_and_orphans(cluster, |infra, host| snap.l7_key(host, infra));
+                let tops: BTreeSet<String> = i.top_names().map(str::to_owned).collect();
+                (k, o, tops)
+            });
+            (keys, l7_keys, l7_orphans, tops)
+        };
+        names.extend(keys.iter().map(|k| vs_name(cluster, k)));
+        let (owned_keys, orphan_vips) = self.cache.keys_and_orphans(cluster, names);
+        let garbage: Vec<Key> = owned_keys
+            .into_iter()
+            .chain(l7_keys)
+            .filter(|k| !keys.contains(k))
+            .collect();
         tracing::info!(
             keys = keys.len(),
             garbage_keys = garbage.len(),
@@ -113,7 +127,11 @@ impl Controller {
             cluster: &self.ctx.cluster,
             tenant: &self.ctx.tenant,
         };
-        for v in orphan_vips {
+        let l7_orphan_vips = l7_orphans
+            .into_iter()
+            .filter(|(k, _)| *k == avigw_shared::avi::kind::VSVIP)
+            .map(|(_, n)| n);
+        for v in orphan_vips.into_iter().chain(l7_orphan_vips) {
             syncer.delete_vsvip(&v).await?;
         }
         for k in keys {

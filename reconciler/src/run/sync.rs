@@ -1,10 +1,10 @@
-//! One key's Avi sync (SPEC §5): create/update VsVip → Pools → L4PolicySet → VirtualService,
-//! then delete what the key owns and no longer wants in reverse order. Objects already in
+//! One key's Avi sync (SPEC §5, SPEC-ingress §6): create/update in the key's create order,
+//! then delete what the key owns and no longer wants, referrers first. Objects already in
 //! sync cost no call.
 
 use std::collections::BTreeSet;
 
-use avigw_shared::avi::{AviObjects, kind};
+use avigw_shared::avi::{AviObjectRef, AviObjects, VS_TYPE_VH_CHILD, kind};
 use avigw_shared::naming::ClusterName;
 use avigw_shared::translate::Key;
 use serde::Serialize;
@@ -30,28 +30,71 @@ pub struct Syncer<'a> {
 }
 
 impl Syncer<'_> {
-    pub async fn sync(&self, key: &Key, desired: &AviObjects) -> Result<SyncReport, AviError> {
+    /// Creates/updates `desired` in create order (L4: SPEC §5; Ingress: SPEC-ingress §6), then
+    /// deletes what the key owns and no longer wants, referrers first. `l7_owned` lists an
+    /// Ingress key's objects on Avi (`l7_owner.rs`; empty for L4 keys).
+    pub async fn sync(
+        &self,
+        key: &Key,
+        desired: &AviObjects,
+        l7_owned: &[(&'static str, String)],
+    ) -> Result<SyncReport, AviError> {
         let mut rep = SyncReport::default();
-        if let Some(v) = &desired.vsvip {
-            self.upsert(kind::VSVIP, v, &mut rep).await?;
-        }
-        for p in &desired.pools {
-            self.upsert(kind::POOL, p, &mut rep).await?;
-        }
-        if let Some(l) = &desired.l4policyset {
-            self.upsert(kind::L4POLICYSET, l, &mut rep).await?;
-        }
-        if let Some(vs) = &desired.virtualservice {
-            self.upsert(kind::VIRTUALSERVICE, vs, &mut rep).await?;
+        for o in desired.create_order() {
+            self.upsert(o.kind(), &o, &mut rep).await?;
+            // Create and update answers leave the certificate text out: keep the one sent,
+            // so that the next sync compares against it.
+            if let AviObjectRef::SslKeyAndCertificate(c) = o
+                && let Some(mut cached) = self.cache.get(kind::SSLKEYANDCERTIFICATE, &c.name)
+                && cached.pointer("/certificate/certificate").is_none()
+                && let Some(obj) = cached.as_object_mut()
+            {
+                let cert = obj
+                    .entry("certificate")
+                    .or_insert_with(|| Value::Object(Default::default()));
+                if let Some(cert) = cert.as_object_mut() {
+                    cert.insert(
+                        "certificate".into(),
+                        Value::from(c.certificate.certificate.clone()),
+                    );
+                }
+                self.cache.put(kind::SSLKEYANDCERTIFICATE, cached);
+            }
         }
         let wanted: BTreeSet<(&str, &str)> = desired.names().into_iter().collect();
-        // Reverse order: the virtual service first, so nothing refers to what goes next.
-        for k in [kind::VIRTUALSERVICE, kind::L4POLICYSET, kind::POOL, kind::VSVIP] {
+        // Referrers before what they refer to: child virtual services before their parent,
+        // every virtual service before its policies, datascript, certificate and VsVip,
+        // policies before pool groups, pool groups before pools.
+        for k in [
+            kind::VIRTUALSERVICE,
+            kind::L4POLICYSET,
+            kind::HTTPPOLICYSET,
+            kind::VSDATASCRIPTSET,
+            kind::POOLGROUP,
+            kind::POOL,
+            kind::SSLKEYANDCERTIFICATE,
+            kind::VSVIP,
+        ] {
             let mut names = self.cache.names_of_key(k, key, self.cluster);
             // A VS/L4PolicySet without markers (hand-made) is still found by its name.
             let own = vs_name(self.cluster, key);
             if k != kind::POOL && !names.contains(&own) && self.cache.get(k, &own).is_some() {
                 names.push(own);
+            }
+            names.extend(
+                l7_owned
+                    .iter()
+                    .filter(|(ok, n)| *ok == k && !names.contains(n))
+                    .map(|(_, n)| n.clone())
+                    .collect::<Vec<_>>(),
+            );
+            if k == kind::VIRTUALSERVICE {
+                let child = |n: &String| {
+                    self.cache
+                        .get(k, n)
+                        .is_some_and(|v| v.get("type").and_then(Value::as_str) == Some(VS_TYPE_VH_CHILD))
+                };
+                names.sort_by_key(|n| !child(n));
             }
             for n in names {
                 if !wanted.contains(&(k, n.as_str())) {
@@ -80,7 +123,7 @@ impl Syncer<'_> {
         match self.cache.get(k, &name) {
             Some(actual) if in_sync(k, &desired, &actual) => Ok(()),
             Some(actual) => {
-                tracing::debug!(kind = k, name, desired = %desired, actual = %actual, "out of sync");
+                tracing::debug!(kind = k, name, desired = %shown(&desired), actual = %actual, "out of sync");
                 self.update(k, &name, desired, &actual, rep).await
             }
             None => {
@@ -173,6 +216,15 @@ impl Syncer<'_> {
         let mut rep = SyncReport::default();
         self.delete(kind::VSVIP, name, &mut rep).await
     }
+}
+
+/// An object as it may be logged: a private key never is.
+fn shown(desired: &Value) -> Value {
+    let mut v = desired.clone();
+    if let Some(key) = v.get_mut("key") {
+        *key = Value::from(avigw_shared::avi::REDACTED);
+    }
+    v
 }
 
 /// An auto-allocated VIP is not in the desired object; sending the VsVip without it would

@@ -54,9 +54,35 @@ impl Watches {
         K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
         K::DynamicType: Default,
     {
+        self.spawn_after(client, kind, wrap, shared, None)
+    }
+
+    /// As [`Watches::spawn`], listing only once the watch of `after` (started before) has
+    /// listed: Secrets after Ingresses, so that the first list of Secrets finds every
+    /// reference of our TLS entries in the snapshot and none has to be read on its own.
+    pub fn spawn_after<K>(
+        &mut self,
+        client: &Client,
+        kind: ObjectKind,
+        wrap: fn(K) -> Object,
+        shared: &Arc<Shared>,
+        after: Option<ObjectKind>,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K::DynamicType: Default,
+    {
+        let first = after.and_then(|a| self.0.iter().find(|(k, _)| *k == a).map(|(_, rx)| rx.clone()));
         let (tx, rx) = tokio_watch::channel(WatchState::Listing);
         self.0.push((kind, rx));
-        tokio::spawn(run::<K>(client.clone(), kind, wrap, shared.clone(), tx))
+        let (client, shared) = (client.clone(), shared.clone());
+        tokio::spawn(async move {
+            if let Some(mut first) = first {
+                // Ended without listing: list anyway (readiness reports the other watch).
+                let _ = first.wait_for(|s| *s != WatchState::Listing).await;
+            }
+            run::<K>(client, kind, wrap, shared, tx).await;
+        })
     }
 
     /// Waits until every watch has listed its kind or found it absent; false when a watch

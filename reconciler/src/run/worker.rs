@@ -1,6 +1,7 @@
 //! Workers: while this replica is active, take a key from a queue, reconcile it, count it, and
-//! let the error policy decide when a failed key comes back. One loop serves both queues
-//! (Gateways/LoadBalancer Services, and AviInfraSetting status checks).
+//! let the error policy decide when a failed key comes back. One loop serves every queue
+//! (Avi keys: Gateways, LoadBalancer Services, Ingress keys; AviInfraSetting status checks;
+//! Ingress status and events).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tokio::sync::watch;
 use super::Controller;
 use super::error_policy::{Attempt, Failure, error_policy};
 use super::queue::{Queue, QueueKey};
-use super::state::SettingName;
+use super::state::{IngressName, SettingName};
 
 /// One kind of work the controller does per key.
 pub(super) trait Work<K: QueueKey>: Send + Sync + 'static {
@@ -22,6 +23,11 @@ pub(super) trait Work<K: QueueKey>: Send + Sync + 'static {
     /// False while the key cannot be judged yet; it is queued again when it can.
     fn can_judge(&self, _key: &K) -> bool {
         true
+    }
+    /// For a key that cannot be judged: when to look at it again, if nothing else will queue
+    /// it then.
+    fn judge_later(&self, _key: &K) -> Option<std::time::Duration> {
+        None
     }
     fn run(&self, key: &K, attempt: Attempt) -> impl Future<Output = Result<(), Failure>> + Send;
 }
@@ -43,7 +49,10 @@ where
             continue;
         }
         if !c.can_judge(&key) {
-            queue.done(&key, None);
+            match c.judge_later(&key) {
+                Some(after) => queue.defer(&key, after),
+                None => queue.done(&key, None),
+            }
             continue;
         }
         let attempt = Attempt {
@@ -94,15 +103,64 @@ impl Work<Key> for Controller {
                         && self.watches.synced(ObjectKind::GatewayClass))
             }
             Key::Service(_) => true,
-            // This reconciler does not watch Ingresses, IngressClasses or Secrets, so it
-            // cannot tell what an Ingress key wants.
-            Key::L7(_) => false,
+            Key::L7(_) => self.ingress_watches_synced() && !self.secrets_pending(),
         }
+    }
+
+    fn judge_later(&self, key: &Key) -> Option<std::time::Duration> {
+        matches!(key, Key::L7(_)).then_some(SECRETS_PENDING_RECHECK)
     }
 
     async fn run(&self, key: &Key, attempt: Attempt) -> Result<(), Failure> {
         let result = self.reconcile(key, attempt).await;
         self.count_managed_objects();
+        result
+    }
+}
+
+/// How soon an Ingress key held back by Secrets being read is looked at again.
+const SECRETS_PENDING_RECHECK: std::time::Duration = std::time::Duration::from_millis(200);
+
+impl Controller {
+    /// A Secret our TLS entries name is being read: until it arrives its hosts would read as
+    /// having no Secret (and lose their objects, and hear `SecretNotFound`).
+    fn secrets_pending(&self) -> bool {
+        !self.shared.secrets_wanted.lock().is_empty()
+    }
+
+    /// Ingresses, IngressClasses and Secrets listed: until then an Ingress key would read as
+    /// having no hosts and lose its Avi objects. (networking.k8s.io/v1 is always served;
+    /// AviInfraSettings are optional, as for Gateways.)
+    fn ingress_watches_synced(&self) -> bool {
+        [ObjectKind::Ingress, ObjectKind::IngressClass, ObjectKind::Secret]
+            .into_iter()
+            .all(|k| self.watches.synced(k))
+    }
+}
+
+impl Work<IngressName> for Controller {
+    fn queue(&self) -> &Queue<IngressName> {
+        &self.shared.ingresses
+    }
+
+    /// Not an Avi sync: its status and events, labelled apart from the Ingress keys.
+    fn kind(_: &IngressName) -> &'static str {
+        "IngressStatus"
+    }
+
+    fn can_judge(&self, _: &IngressName) -> bool {
+        self.ingress_watches_synced() && !self.secrets_pending()
+    }
+
+    fn judge_later(&self, _: &IngressName) -> Option<std::time::Duration> {
+        Some(SECRETS_PENDING_RECHECK)
+    }
+
+    async fn run(&self, name: &IngressName, _: Attempt) -> Result<(), Failure> {
+        let result = self.report_ingress(name).await;
+        if let Err(e) = &result {
+            tracing::warn!(ingress = %name.0, error = %e, "cannot write Ingress status");
+        }
         result
     }
 }

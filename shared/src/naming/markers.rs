@@ -130,20 +130,32 @@ pub fn vsvip_markers(cluster: &ClusterName) -> Vec<Marker> {
 }
 
 /// The Kubernetes object an Avi object serves, read back from its markers: the inverse of the
-/// marker sets above (VsVips carry only `clustername` and name none).
+/// marker sets above (VsVips and the shared objects of an Ingress parent carry only
+/// `clustername` and name none).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MarkedObject {
     /// A Gateway's VirtualService, L4PolicySet or Pool.
     Gateway { namespace: String, name: String },
     /// A LoadBalancer Service's VirtualService, L4PolicySet or Pool.
     LoadBalancer { namespace: String, name: String },
+    /// One Ingress host's object (pool, PoolGroup, HTTPPolicySet, SSLKeyAndCertificate, SNI
+    /// child or DEDICATED VirtualService), with the AviInfraSetting in its names. Which key it
+    /// is on depends on the shard size in force, which markers do not say.
+    IngressHost { host: String, infra: Option<String> },
 }
 
 impl MarkedObject {
     /// Reads the markers through `value` (the first value of a key, wherever the markers are
-    /// held). Gateway objects carry `GatewayName` (their pools also `ServiceName`, naming the
+    /// held). Ingress objects carry `Host` (their pools also `ServiceName`, naming a backend);
+    /// Gateway objects carry `GatewayName` (their pools also `ServiceName`, naming the
     /// backend); LoadBalancer Service objects carry `ServiceName` only.
     pub fn read<'a>(value: impl Fn(MarkerKey) -> Option<&'a str>) -> Option<Self> {
+        if let Some(host) = value(MarkerKey::Host) {
+            return Some(MarkedObject::IngressHost {
+                host: host.to_owned(),
+                infra: value(MarkerKey::InfrasettingName).map(str::to_owned),
+            });
+        }
         let namespace = value(MarkerKey::Namespace)?.to_owned();
         if let Some(gw) = value(MarkerKey::GatewayName) {
             return Some(MarkedObject::Gateway {
@@ -345,6 +357,44 @@ mod tests {
             Some("prod-1")
         );
         assert_eq!(marker_value(&vsvip_markers(&c), MarkerKey::Namespace), None);
+    }
+
+    #[test]
+    fn ingress_objects_read_back_as_their_host_never_as_a_service() {
+        let c = cluster();
+        let host = |infra: Option<&str>| MarkedObject::IngressHost {
+            host: "foo.com".into(),
+            infra: infra.map(str::to_owned),
+        };
+        for infra in [None, Some("is1")] {
+            // A pool names its backend in ServiceName, as a LoadBalancer Service's objects do.
+            assert_eq!(
+                MarkedObject::from_markers(&l7_pool_markers(
+                    &c, "default", "foo.com", infra, "svc1", "/foo", "ing1"
+                )),
+                Some(host(infra)),
+                "an Ingress pool read as a LoadBalancer Service's would be deleted as that key's"
+            );
+            assert_eq!(
+                MarkedObject::from_markers(&l7_host_markers(&c, "default", "foo.com", infra)),
+                Some(host(infra))
+            );
+            assert_eq!(
+                MarkedObject::from_markers(&l7_paths_markers(
+                    &c,
+                    "default",
+                    "foo.com",
+                    infra,
+                    ["/"],
+                    ["ing1"]
+                )),
+                Some(host(infra))
+            );
+            assert_eq!(
+                MarkedObject::from_markers(&l7_certificate_markers(&c, "foo.com", infra)),
+                Some(host(infra))
+            );
+        }
     }
 
     #[test]

@@ -155,8 +155,10 @@ impl Snapshot {
             .map_or(global, |s| s.shard_size_or(global))
     }
 
-    /// The key a host owned with AviInfraSetting `infra` is on.
-    pub(crate) fn l7_key(&self, host: &str, infra: Option<&str>) -> Option<Key> {
+    /// The key a host owned with AviInfraSetting `infra` is on, under the shard size in force
+    /// (the reconciler finds a host's objects on Avi by it). `None` for a snapshot made
+    /// without a config.
+    pub fn l7_key(&self, host: &str, infra: Option<&str>) -> Option<Key> {
         let s = self.l7.settings.as_ref()?;
         Some(Key::L7(match shard_of(host, self.l7_shard_size(infra)) {
             Some(n) => L7Key::shard(&s.cluster, infra, n),

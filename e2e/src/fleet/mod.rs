@@ -1,10 +1,16 @@
-//! A fleet of Gateways for the fault and soak tests: each has two TCP listeners (80, 81), one
-//! ClusterIP backend Service per listener and an EndpointSlice per Service — five Kubernetes
-//! objects that become five Avi objects (VsVip, VirtualService, L4PolicySet, two Pools).
+//! A fleet of Gateways (and, for mixed runs, Ingresses: `ingress.rs`) for the fault and soak
+//! tests: each Gateway has two TCP listeners (80, 81), one ClusterIP backend Service per
+//! listener and an EndpointSlice per Service — five Kubernetes objects that become five Avi
+//! objects (VsVip, VirtualService, L4PolicySet, two Pools).
 //!
 //! The fleet remembers what it wrote, so [`Fleet::verify`] can compare avisim's store with
 //! what must be there: nothing missing, nothing extra (orphans), no name twice, every pool
-//! carrying the endpoints last written, and every Gateway `Ready` with its VsVip's address.
+//! carrying the endpoints last written, every Gateway `Ready` with its VsVip's address and
+//! every Ingress showing its host with its shard's VIP.
+
+mod ingress;
+
+pub use ingress::{ingress_host, ingress_name};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -20,6 +26,9 @@ use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
 pub const PORTS: [u16; 2] = [80, 81];
+
+/// Avi objects by (kind, name), with the endpoints of each pool.
+type Expected = BTreeMap<(String, String), Option<BTreeSet<String>>>;
 /// Concurrent Kubernetes writes while building or changing the fleet.
 const PARALLEL: usize = 16;
 
@@ -29,6 +38,8 @@ pub struct Fleet {
     pub class: String,
     /// Live Gateways by index, with the endpoint count each backend was last given.
     live: BTreeMap<usize, usize>,
+    /// Live Ingresses by index, likewise.
+    ingresses: BTreeMap<usize, usize>,
 }
 
 /// What [`Fleet::verify`] found; `problems` empty means converged.
@@ -36,6 +47,8 @@ pub struct Fleet {
 pub struct Verdict {
     pub problems: Vec<String>,
     pub avi_objects: usize,
+    /// Of `avi_objects`, kept Ingress parents without hosts (allowed, not required).
+    pub kept_parents: usize,
 }
 
 impl Verdict {
@@ -84,11 +97,13 @@ impl Fleet {
             .create(&PostParams::default(), &gc)
             .await
             .with_context(|| format!("creating GatewayClass {class}"))?;
+        ingress::create_class(&client, class).await?;
         Ok(Fleet {
             client,
             namespace: namespace.to_owned(),
             class: class.to_owned(),
             live: BTreeMap::new(),
+            ingresses: BTreeMap::new(),
         })
     }
 
@@ -174,9 +189,11 @@ impl Fleet {
         Ok(())
     }
 
-    /// The Avi objects (kind, name) the live fleet must have, with each pool's endpoints.
-    fn expected(&self, cluster: &ClusterName) -> BTreeMap<(String, String), Option<BTreeSet<String>>> {
+    /// The Avi objects (kind, name) the live fleet must have, with each pool's endpoints; and
+    /// those it may have (a kept Ingress parent whose hosts are all gone).
+    fn expected(&self, cluster: &ClusterName) -> (Expected, BTreeSet<(String, String)>) {
         let mut out = BTreeMap::new();
+        let optional = self.expected_ingresses(cluster, &mut out);
         for (&i, &count) in &self.live {
             let gw = gateway_name(i);
             let vs = cluster.gateway_vs(&self.namespace, &gw);
@@ -191,7 +208,12 @@ impl Fleet {
                 );
             }
         }
-        out
+        (out, optional)
+    }
+
+    /// How many Avi objects the live fleet has at least (optional ones not counted).
+    pub fn expected_objects(&self, cluster: &ClusterName) -> usize {
+        self.expected(cluster).0.len()
     }
 
     /// Polls [`Fleet::verify`] until it converges (answers how long that took) or fails after
@@ -217,7 +239,7 @@ impl Fleet {
 
     /// Compares avisim's user objects of `cluster` and the Gateways' status with the fleet.
     pub async fn verify(&self, sim: &avisim::SimHandle, cluster: &ClusterName) -> Result<Verdict> {
-        let expected = self.expected(cluster);
+        let (expected, optional) = self.expected(cluster);
         let mut v = Verdict::default();
         let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
         let mut vips: BTreeMap<String, String> = BTreeMap::new();
@@ -229,6 +251,7 @@ impl Fleet {
                 let key = (r.kind.name.to_string(), r.name.clone());
                 *seen.entry(key.clone()).or_default() += 1;
                 match expected.get(&key) {
+                    None if optional.contains(&key) => v.kept_parents += 1,
                     None => v.problems.push(format!("orphan {} {}", key.0, key.1)),
                     Some(Some(want)) => {
                         let got: BTreeSet<String> = r
@@ -303,6 +326,7 @@ impl Fleet {
                 ));
             }
         }
+        self.verify_ingress_status(cluster, &vips, &mut v).await?;
         // Deleted Gateways must be gone from the apiserver too (their finalizer released).
         for name in by_name.keys() {
             let live = name
