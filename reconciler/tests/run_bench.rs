@@ -4,6 +4,11 @@
 //! latency; a restart with everything in place (no-op resync) — Avi calls.
 //!
 //! `AVIGW_BENCH_GATEWAYS=1000 cargo test -p avigw-reconciler --release --test run_bench -- --ignored --nocapture`
+//!
+//! `AVIGW_BENCH_WORKERS` sets `--workers` (default 4). Each figure is printed with the load
+//! average, and the initial sync and the restart with where the time went: CPU seconds of
+//! this process (reconciler and avisim) and of the apiserver, and the time keys spent in Avi
+//! calls, as the client saw them.
 
 mod run_support;
 
@@ -20,10 +25,8 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run explicitly"]
 async fn initial_sync_endpoint_change_and_noop_resync() {
-    let n: usize = std::env::var("AVIGW_BENCH_GATEWAYS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
+    let n: usize = env_or("AVIGW_BENCH_GATEWAYS", 1000);
+    let workers: usize = env_or("AVIGW_BENCH_WORKERS", 4);
     // A /16 VIP network: one VIP per Gateway.
     let e = env_with("run-bench", |c| {
         c.networks = vec!["vip-net=10.50.0.0/16".parse().expect("network")];
@@ -90,17 +93,22 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
         .await
         .expect("create objects");
     println!(
-        "created {n} Gateways, {} Services, {} EndpointSlices in {:?}",
+        "created {n} Gateways, {} Services, {} EndpointSlices in {:?} (load {})",
         2 * n,
         2 * n,
-        t0.elapsed()
+        t0.elapsed(),
+        load()
     );
+    let mut raw = e.raw();
+    raw.workers = Some(workers);
+    let apiserver = e.ctx.env.pid().to_string();
 
     // Initial sync.
     e.sim.stats().reset();
     let rss_before = rss_kib();
+    let cpu = Cpu::now(&apiserver);
     let t1 = Instant::now();
-    let run = e.start().await;
+    let run = e.start_with(raw.clone(), "replica-a").await;
     while !run.is_active() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -115,9 +123,14 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
     let initial = t1.elapsed();
     let stats = e.sim.stats().snapshot();
     println!(
-        "initial sync: {initial:?}, Avi writes {}, all Avi calls {}",
+        "initial sync: {initial:?}, Avi writes {}, all Avi calls {} (--workers {workers}, load {})",
         e.writes(),
-        stats["total"]
+        stats["total"],
+        load()
+    );
+    println!(
+        "initial sync, where the time went: {}",
+        cpu.since(&apiserver, initial, &run.metrics)
     );
     let vs = e.names("virtualservice").await.len();
     assert_eq!(vs, n);
@@ -196,8 +209,9 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
 
     // No-op resync: a restart with everything in place.
     e.sim.stats().reset();
+    let cpu = Cpu::now(&apiserver);
     let t3 = Instant::now();
-    let run = e.start_with(e.raw(), "replica-b").await;
+    let run = e.start_with(raw, "replica-b").await;
     while !run.is_active() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -205,15 +219,89 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
     assert!(run.wait_idle(Duration::from_secs(600)).await);
     println!("no-op resync: watches listed + Avi cache loaded (active) after {active_after:?}");
     let stats = e.sim.stats().snapshot();
+    let restart = t3.elapsed();
     println!(
-        "no-op resync (restart): {:?}, Avi writes {}, Avi calls {} ({})",
-        t3.elapsed(),
+        "no-op resync (restart): {restart:?}, Avi writes {}, Avi calls {} ({}) (load {})",
         e.writes(),
         stats["total"],
-        stats["by_method_object"]
+        stats["by_method_object"],
+        load()
+    );
+    println!(
+        "no-op restart, where the time went: {}",
+        cpu.since(&apiserver, restart, &run.metrics)
     );
     assert_eq!(e.writes(), 0);
     run.shutdown();
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The 1-minute load average: the machine is shared, so every figure says how busy it was.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// CPU seconds used so far by this process and by the apiserver.
+struct Cpu {
+    own: f64,
+    apiserver: f64,
+}
+
+impl Cpu {
+    fn now(apiserver: &str) -> Self {
+        Cpu {
+            own: cpu_seconds("self"),
+            apiserver: cpu_seconds(apiserver),
+        }
+    }
+
+    /// Where a phase of `wall` went: CPU of this process (reconciler and avisim) and of the
+    /// apiserver in cores, and the keys' time in Avi calls against their whole time.
+    fn since(&self, apiserver: &str, wall: Duration, m: &avigw_reconciler::run::Metrics) -> String {
+        let wall = wall.as_secs_f64();
+        let own = cpu_seconds("self") - self.own;
+        let api = cpu_seconds(apiserver) - self.apiserver;
+        let sum = |h: &prometheus::HistogramVec| -> (f64, u64) {
+            use prometheus::core::Collector;
+            h.collect()
+                .iter()
+                .flat_map(|f| f.get_metric())
+                .map(|x| {
+                    (
+                        x.get_histogram().get_sample_sum(),
+                        x.get_histogram().get_sample_count(),
+                    )
+                })
+                .fold((0.0, 0), |(s, c), (s2, c2)| (s + s2, c + c2))
+        };
+        let (avi_s, avi_n) = sum(&m.avi_request_duration);
+        let (key_s, key_n) = sum(&m.reconcile_duration);
+        format!(
+            "wall {wall:.1} s; CPU: this process (reconciler + avisim) {own:.1} s = {:.2} cores, apiserver {api:.1} s = {:.2} cores (2 on the machine); keys: {key_n} reconciles, {key_s:.1} s in all, of which {avi_s:.1} s in {avi_n} Avi calls (mean {:.2} ms)",
+            own / wall,
+            api / wall,
+            1000.0 * avi_s / avi_n.max(1) as f64
+        )
+    }
+}
+
+/// utime + stime of a process, from /proc/<pid>/stat (clock ticks of 10 ms).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    // utime and stime are fields 14 and 15; 10 and 11 after the name and the state (not a number).
+    f.get(10..12).map_or(0.0, |t| (t[0] + t[1]) as f64 / 100.0)
 }
 
 /// This process's resident set, from /proc (KiB).

@@ -89,7 +89,7 @@ impl Controller {
         let serves = plan.ingresses.values().any(|i| !i.hosts.is_empty());
         if matches!(l7.unit, L7Unit::Shard(_))
             && !serves
-            && self.cache.get(kind::VIRTUALSERVICE, &l7.vs).is_none()
+            && !self.cache.contains(kind::VIRTUALSERVICE, &l7.vs)
         {
             plan.avi = AviObjects::default();
         }

@@ -9,6 +9,7 @@
 //!
 //! Library entry for tests: [`start`] with a kube client and an Avi client config.
 
+mod actual;
 mod avi_health;
 mod cache;
 pub mod cli;

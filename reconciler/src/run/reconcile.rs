@@ -230,11 +230,10 @@ impl Controller {
     /// The VIP once Avi holds the key's virtual service and its VsVip has an address.
     pub(super) fn placed_vip(&self, desired: &AviObjects) -> Option<String> {
         let vs = desired.virtualservice.as_ref()?;
-        self.cache.get(kind::VIRTUALSERVICE, &vs.name)?;
-        let vsvip = desired.vsvip.as_ref()?;
-        let actual: avigw_shared::avi::VsVip =
-            serde_json::from_value(self.cache.get(kind::VSVIP, &vsvip.name)?).ok()?;
-        actual.address().map(str::to_owned)
+        if !self.cache.contains(kind::VIRTUALSERVICE, &vs.name) {
+            return None;
+        }
+        self.cache.vsvip_address(&desired.vsvip.as_ref()?.name)
     }
 
     /// Counts per Avi object type, after a key changed them.

@@ -4,15 +4,29 @@
 
 use std::collections::BTreeSet;
 
-use avigw_shared::avi::{AviObjectRef, AviObjects, VS_TYPE_VH_CHILD, kind};
+use avigw_shared::avi::{AviObjectRef, AviObjects, VsVip, kind};
 use avigw_shared::naming::ClusterName;
 use avigw_shared::translate::Key;
-use serde::Serialize;
 use serde_json::Value;
 
+use super::actual::Actual;
 use super::cache::{AviCache, vs_name};
-use super::diff::in_sync;
+use super::diff::object_differences;
 use crate::avi::{AviClient, AviError};
+
+/// The order deletes go in: referrers before what they refer to (child virtual services
+/// before their parent, every virtual service before its policies, datascript, certificate
+/// and VsVip, policies before pool groups, pool groups before pools).
+pub const DELETE_ORDER: [&str; 8] = [
+    kind::VIRTUALSERVICE,
+    kind::L4POLICYSET,
+    kind::HTTPPOLICYSET,
+    kind::VSDATASCRIPTSET,
+    kind::POOLGROUP,
+    kind::POOL,
+    kind::SSLKEYANDCERTIFICATE,
+    kind::VSVIP,
+];
 
 /// What a sync did.
 #[derive(Debug, Default)]
@@ -41,59 +55,23 @@ impl Syncer<'_> {
     ) -> Result<SyncReport, AviError> {
         let mut rep = SyncReport::default();
         for o in desired.create_order() {
-            self.upsert(o.kind(), &o, &mut rep).await?;
-            // Create and update answers leave the certificate text out: keep the one sent,
-            // so that the next sync compares against it.
-            if let AviObjectRef::SslKeyAndCertificate(c) = o
-                && let Some(mut cached) = self.cache.get(kind::SSLKEYANDCERTIFICATE, &c.name)
-                && cached.pointer("/certificate/certificate").is_none()
-                && let Some(obj) = cached.as_object_mut()
-            {
-                let cert = obj
-                    .entry("certificate")
-                    .or_insert_with(|| Value::Object(Default::default()));
-                if let Some(cert) = cert.as_object_mut() {
-                    cert.insert(
-                        "certificate".into(),
-                        Value::from(c.certificate.certificate.clone()),
-                    );
-                }
-                self.cache.put(kind::SSLKEYANDCERTIFICATE, cached);
-            }
+            self.upsert(o, &mut rep).await?;
         }
         let wanted: BTreeSet<(&str, &str)> = desired.names().into_iter().collect();
-        // Referrers before what they refer to: child virtual services before their parent,
-        // every virtual service before its policies, datascript, certificate and VsVip,
-        // policies before pool groups, pool groups before pools.
-        for k in [
-            kind::VIRTUALSERVICE,
-            kind::L4POLICYSET,
-            kind::HTTPPOLICYSET,
-            kind::VSDATASCRIPTSET,
-            kind::POOLGROUP,
-            kind::POOL,
-            kind::SSLKEYANDCERTIFICATE,
-            kind::VSVIP,
-        ] {
+        for k in DELETE_ORDER {
             let mut names = self.cache.names_of_key(k, key, self.cluster);
             // A VS/L4PolicySet without markers (hand-made) is still found by its name.
             let own = vs_name(self.cluster, key);
-            if k != kind::POOL && !names.contains(&own) && self.cache.get(k, &own).is_some() {
+            if k != kind::POOL && !names.contains(&own) && self.cache.contains(k, &own) {
                 names.push(own);
             }
-            names.extend(
-                l7_owned
-                    .iter()
-                    .filter(|(ok, n)| *ok == k && !names.contains(n))
-                    .map(|(_, n)| n.clone())
-                    .collect::<Vec<_>>(),
-            );
+            for (_, n) in l7_owned.iter().filter(|(ok, _)| *ok == k) {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
             if k == kind::VIRTUALSERVICE {
-                let child = |n: &String| {
-                    self.cache
-                        .get(k, n)
-                        .is_some_and(|v| v.get("type").and_then(Value::as_str) == Some(VS_TYPE_VH_CHILD))
-                };
+                let child = |n: &String| self.cache.get(k, n).is_some_and(|a| a.is_child_vs());
                 names.sort_by_key(|n| !child(n));
             }
             for n in names {
@@ -105,49 +83,40 @@ impl Syncer<'_> {
         Ok(rep)
     }
 
-    async fn upsert<T: Serialize>(
-        &self,
-        k: &'static str,
-        obj: &T,
-        rep: &mut SyncReport,
-    ) -> Result<(), AviError> {
-        let desired = serde_json::to_value(obj).map_err(|e| AviError::Decode {
-            object: k.to_owned(),
-            message: e.to_string(),
-        })?;
-        let name = desired
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        match self.cache.get(k, &name) {
-            Some(actual) if in_sync(k, &desired, &actual) => Ok(()),
+    async fn upsert(&self, o: AviObjectRef<'_>, rep: &mut SyncReport) -> Result<(), AviError> {
+        let (k, name) = (o.kind(), o.name());
+        match self.cache.get(k, name) {
             Some(actual) => {
-                tracing::debug!(kind = k, name, desired = %shown(&desired), actual = %actual, "out of sync");
-                self.update(k, &name, desired, &actual, rep).await
+                let diff = object_differences(o, &actual);
+                if diff.is_empty() {
+                    return Ok(());
+                }
+                tracing::debug!(kind = k, name, fields = ?diff, "out of sync");
+                self.update(o, &actual, rep).await
             }
             None => {
                 rep.writes += 1;
-                match self.avi.create::<_, Value>(k, &desired, Some(self.tenant)).await {
+                match self.avi.create::<_, Value>(k, &o, Some(self.tenant)).await {
                     Ok(created) => {
-                        self.cache.put(k, created);
-                        rep.created.push((k.to_owned(), name));
+                        self.keep(o, created)?;
+                        rep.created.push((k.to_owned(), name.to_owned()));
                         Ok(())
                     }
                     // Someone (an earlier run, a cache gone stale) has it: read and update.
                     Err(AviError::Conflict { .. }) => {
-                        let Some(actual) = self.avi.get_by_name::<Value>(k, &name, Some(self.tenant)).await?
+                        let Some(read) = self.avi.get_by_name::<Value>(k, name, Some(self.tenant)).await?
                         else {
                             return Err(AviError::Conflict {
                                 object: k.to_owned(),
                                 message: format!("{name} exists but cannot be read"),
                             });
                         };
-                        self.cache.put(k, actual.clone());
-                        if in_sync(k, &desired, &actual) {
+                        let actual = decoded(k, read)?;
+                        self.cache.put(actual.clone());
+                        if object_differences(o, &actual).is_empty() {
                             return Ok(());
                         }
-                        self.update(k, &name, desired, &actual, rep).await
+                        self.update(o, &actual, rep).await
                     }
                     Err(e) => Err(e),
                 }
@@ -157,31 +126,29 @@ impl Syncer<'_> {
 
     async fn update(
         &self,
-        k: &'static str,
-        name: &str,
-        mut desired: Value,
-        actual: &Value,
+        o: AviObjectRef<'_>,
+        actual: &Actual,
         rep: &mut SyncReport,
     ) -> Result<(), AviError> {
-        let Some(uuid) = actual.get("uuid").and_then(Value::as_str) else {
+        let (k, name) = (o.kind(), o.name());
+        let Some(uuid) = actual.uuid() else {
             return Err(AviError::Decode {
                 object: k.to_owned(),
                 message: format!("{name} has no uuid"),
             });
         };
-        if k == kind::VSVIP {
-            keep_allocated_ips(&mut desired, actual);
-        }
         rep.writes += 1;
-        match self
-            .avi
-            .update::<_, Value>(k, uuid, &desired, Some(self.tenant))
-            .await
-        {
-            Ok(updated) => {
-                self.cache.put(k, updated);
-                Ok(())
+        let answer = match (o, actual) {
+            (AviObjectRef::VsVip(d), Actual::VsVip(a)) => {
+                let body = with_allocated_ips(d, a);
+                self.avi
+                    .update::<_, Value>(k, uuid, &body, Some(self.tenant))
+                    .await
             }
+            _ => self.avi.update::<_, Value>(k, uuid, &o, Some(self.tenant)).await,
+        };
+        match answer {
+            Ok(updated) => self.keep(o, updated),
             Err(e) => {
                 if e.is_not_found() {
                     // Deleted behind our back: the next attempt creates it.
@@ -192,12 +159,24 @@ impl Syncer<'_> {
         }
     }
 
+    /// Caches a create or update answer. Those answers leave a certificate's text out: the
+    /// one sent is kept, so that the next sync compares against it.
+    fn keep(&self, o: AviObjectRef<'_>, answer: Value) -> Result<(), AviError> {
+        let mut actual = decoded(o.kind(), answer)?;
+        if let (AviObjectRef::SslKeyAndCertificate(sent), Actual::SslKeyAndCertificate(got)) =
+            (o, &mut actual)
+            && got.certificate.certificate.is_empty()
+        {
+            got.certificate
+                .certificate
+                .clone_from(&sent.certificate.certificate);
+        }
+        self.cache.put(actual);
+        Ok(())
+    }
+
     async fn delete(&self, k: &'static str, name: &str, rep: &mut SyncReport) -> Result<(), AviError> {
-        let Some(uuid) = self
-            .cache
-            .get(k, name)
-            .and_then(|v| v.get("uuid").and_then(Value::as_str).map(str::to_owned))
-        else {
+        let Some(uuid) = self.cache.uuid(k, name) else {
             return Ok(());
         };
         rep.writes += 1;
@@ -218,35 +197,26 @@ impl Syncer<'_> {
     }
 }
 
-/// An object as it may be logged: a private key never is.
-fn shown(desired: &Value) -> Value {
-    let mut v = desired.clone();
-    if let Some(key) = v.get_mut("key") {
-        *key = Value::from(avigw_shared::avi::REDACTED);
-    }
-    v
+fn decoded(k: &str, answer: Value) -> Result<Actual, AviError> {
+    Actual::from_answer(k, answer).map_err(|e| AviError::Decode {
+        object: k.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// An auto-allocated VIP is not in the desired object; sending the VsVip without it would
 /// read as a request for a new address.
-fn keep_allocated_ips(desired: &mut Value, actual: &Value) {
-    let (Some(dv), Some(av)) = (
-        desired.get_mut("vip").and_then(Value::as_array_mut),
-        actual.get("vip").and_then(Value::as_array),
-    ) else {
-        return;
-    };
-    for d in dv.iter_mut() {
-        let id = d.get("vip_id").cloned();
-        if d.get("ip_address").is_some() {
+fn with_allocated_ips(desired: &VsVip, actual: &VsVip) -> VsVip {
+    let mut body = desired.clone();
+    for d in &mut body.vip {
+        if d.ip_address.is_some() {
             continue;
         }
-        if let Some(a) = av.iter().find(|a| a.get("vip_id") == id.as_ref())
-            && let (Some(ip), Some(obj)) = (a.get("ip_address"), d.as_object_mut())
-        {
-            obj.insert("ip_address".into(), ip.clone());
+        if let Some(a) = actual.vip.iter().find(|a| a.vip_id == d.vip_id) {
+            d.ip_address.clone_from(&a.ip_address);
         }
     }
+    body
 }
 
 #[cfg(test)]
@@ -256,16 +226,27 @@ mod tests {
 
     #[test]
     fn vsvip_update_keeps_the_allocated_address() {
-        let mut desired = json!({"name": "v", "vip": [{"vip_id": "0", "auto_allocate_ip": true}],
-            "dns_info": [{"fqdn": "new.example.com"}]});
-        let actual = json!({"name": "v", "vip": [{"vip_id": "0", "auto_allocate_ip": true,
-            "ip_address": {"addr": "10.50.0.7", "type": "V4"}}]});
-        keep_allocated_ips(&mut desired, &actual);
-        assert_eq!(desired["vip"][0]["ip_address"]["addr"], "10.50.0.7");
+        let vsvip = |v: serde_json::Value| -> VsVip { serde_json::from_value(v).unwrap() };
+        let desired = vsvip(
+            json!({"name": "v", "vip": [{"vip_id": "0", "auto_allocate_ip": true}],
+            "dns_info": [{"fqdn": "new.example.com"}]}),
+        );
+        let actual = vsvip(
+            json!({"name": "v", "vip": [{"vip_id": "0", "auto_allocate_ip": true,
+            "ip_address": {"addr": "10.50.0.7", "type": "V4"}}]}),
+        );
+        let body = with_allocated_ips(&desired, &actual);
+        assert_eq!(body.address(), Some("10.50.0.7"));
+        assert_eq!(body.dns_info, desired.dns_info);
         // A preferred address in the desired object is never replaced.
-        let mut preferred =
-            json!({"vip": [{"vip_id": "0", "ip_address": {"addr": "10.50.0.9", "type": "V4"}}]});
-        keep_allocated_ips(&mut preferred, &actual);
-        assert_eq!(preferred["vip"][0]["ip_address"]["addr"], "10.50.0.9");
+        let preferred = vsvip(json!({"name": "v",
+            "vip": [{"vip_id": "0", "ip_address": {"addr": "10.50.0.9", "type": "V4"}}]}));
+        assert_eq!(
+            with_allocated_ips(&preferred, &actual).address(),
+            Some("10.50.0.9")
+        );
+        // Another VIP's address is not taken.
+        let other = vsvip(json!({"name": "v", "vip": [{"vip_id": "1", "auto_allocate_ip": true}]}));
+        assert_eq!(with_allocated_ips(&other, &actual).address(), None);
     }
 }

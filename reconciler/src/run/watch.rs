@@ -9,6 +9,8 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
+use avigw_shared::api;
+use avigw_shared::rules::ANNOTATION_DEFAULT_INGRESS_CLASS;
 use avigw_shared::translate::{Object, ObjectKind};
 use futures::StreamExt;
 use kube::runtime::utils::ResetTimerBackoff;
@@ -118,10 +120,9 @@ async fn run<K>(
     let api: Api<K> = Api::all(client);
     let reconnect: watcher::ExponentialBackoff = RECONNECT.builder().into();
     let backoff = ResetTimerBackoff::new(reconnect, Duration::from_secs(60));
-    // managedFields are never read, and are a large share of each object in memory.
     let mut stream = watcher(api, watcher::Config::default())
         .backoff(backoff)
-        .modify(|o: &mut K| o.meta_mut().managed_fields = None)
+        .modify(trim::<K>)
         .boxed();
     // Objects seen in the current relist, to drop the ones that are gone.
     let mut relist: Option<BTreeSet<(Option<String>, String)>> = None;
@@ -188,6 +189,32 @@ async fn run<K>(
     }
 }
 
+/// The annotations translation reads (Services, Nodes, Pods, IngressClasses).
+const READ_ANNOTATIONS: [&str; 7] = [
+    api::ANNOTATION_LOAD_BALANCER_IP,
+    api::ANNOTATION_INFRA_SETTING,
+    api::ANNOTATION_EXTERNAL_DNS_HOSTNAME,
+    api::ANNOTATION_NODE_PORT_LOCAL,
+    api::ANNOTATION_CALICO_IPV4,
+    api::ANNOTATION_ANTREA_TRANSPORT,
+    ANNOTATION_DEFAULT_INGRESS_CLASS,
+];
+
+/// Drops what translation never reads before an object is kept: managedFields and every
+/// other annotation (`kubectl.kubernetes.io/last-applied-configuration`, a second copy of the
+/// object, above all). Both are a large share of each object in memory, and a change to them
+/// alone is then no change.
+fn trim<K: Resource>(o: &mut K) {
+    let meta = o.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.retain(|k, _| READ_ANNOTATIONS.contains(&k.as_str()));
+        if a.is_empty() {
+            meta.annotations = None;
+        }
+    }
+}
+
 /// A list answered 404: the resource is not served (a missing CRD answers a bare "404 page not
 /// found", which kube turns into a status with only the code).
 fn not_served(e: &watcher::Error) -> bool {
@@ -223,5 +250,63 @@ mod tests {
         assert!(w.synced(ObjectKind::Service));
         assert!(!w.synced(ObjectKind::Gateway));
         assert!(!w.synced(ObjectKind::Node), "not watched");
+    }
+
+    #[test]
+    fn only_the_annotations_translation_reads_are_kept() {
+        use k8s_openapi::api::core::v1::Service;
+        let mut svc: Service = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "s", "namespace": "ns",
+                "managedFields": [{"manager": "kubectl", "operation": "Apply"}],
+                "annotations": {
+                    "kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"Service\"}",
+                    "ako.vmware.com/load-balancer-ip": "10.50.0.9",
+                    "external-dns.alpha.kubernetes.io/hostname": "a.example.com",
+                    "team": "blue"}}}))
+        .unwrap();
+        trim(&mut svc);
+        let kept: Vec<&str> = svc
+            .metadata
+            .annotations
+            .as_ref()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "ako.vmware.com/load-balancer-ip",
+                "external-dns.alpha.kubernetes.io/hostname"
+            ]
+        );
+        assert!(svc.metadata.managed_fields.is_none());
+        let mut bare: Service = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "s", "annotations": {"team": "blue"}}}))
+        .unwrap();
+        trim(&mut bare);
+        assert!(bare.metadata.annotations.is_none());
+    }
+
+    /// Every annotation `shared` names is one it reads: a new one must be kept here too.
+    #[test]
+    fn every_annotation_shared_names_is_kept() {
+        let sources = [
+            include_str!("../../../shared/src/api/mod.rs"),
+            include_str!("../../../shared/src/rules/ingress_parse.rs"),
+        ];
+        let mut named = 0;
+        for line in sources.iter().flat_map(|s| s.lines()) {
+            let Some(rest) = line.trim().strip_prefix("pub const ANNOTATION_") else {
+                continue;
+            };
+            let value = rest.split('"').nth(1).unwrap();
+            assert!(
+                READ_ANNOTATIONS.contains(&value),
+                "{value} is dropped from watched objects"
+            );
+            named += 1;
+        }
+        assert_eq!(named, READ_ANNOTATIONS.len());
     }
 }
