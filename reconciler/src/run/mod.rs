@@ -12,7 +12,7 @@
 mod avi_health;
 mod cache;
 pub mod cli;
-mod diff;
+pub(crate) mod diff;
 mod error_policy;
 mod finalizer;
 mod infra;
@@ -20,6 +20,7 @@ mod l7_owner;
 mod l7_plan;
 mod leader;
 mod metrics;
+pub(crate) mod ownership;
 mod queue;
 mod reconcile;
 mod report;
@@ -93,6 +94,8 @@ pub struct Controller {
     ctx: Context,
     avi: AviClient,
     cache: AviCache,
+    /// Names Avi holds under other creators, and whom to adopt from.
+    owners: ownership::Owners,
     writer: status::Writer,
     metrics: Metrics,
     finalizers: Finalizers,
@@ -278,6 +281,7 @@ pub async fn start(
         shared,
         watches,
         finalizers: Finalizers::new(&ctx.cluster),
+        owners: ownership::Owners::new(&ctx.cluster, config.adopt_from.clone()),
         ctx,
         avi,
         cache: AviCache::default(),

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::cache::{AviCache, vs_name};
 use super::diff::in_sync;
+use super::ownership::{Owners, Resolved};
 use crate::avi::{AviClient, AviError};
 
 /// What a sync did.
@@ -20,11 +21,14 @@ pub struct SyncReport {
     pub writes: usize,
     pub created: Vec<(String, String)>,
     pub deleted: Vec<(String, String)>,
+    /// Taken over in place from an `adoptFrom` creator: (type, name, creator).
+    pub adopted: Vec<(String, String, String)>,
 }
 
 pub struct Syncer<'a> {
     pub avi: &'a AviClient,
     pub cache: &'a AviCache,
+    pub owners: &'a Owners,
     pub cluster: &'a ClusterName,
     pub tenant: &'a str,
 }
@@ -126,31 +130,50 @@ impl Syncer<'_> {
                 tracing::debug!(kind = k, name, desired = %shown(&desired), actual = %actual, "out of sync");
                 self.update(k, &name, desired, &actual, rep).await
             }
-            None => {
-                rep.writes += 1;
-                match self.avi.create::<_, Value>(k, &desired, Some(self.tenant)).await {
-                    Ok(created) => {
-                        self.cache.put(k, created);
-                        rep.created.push((k.to_owned(), name));
-                        Ok(())
-                    }
-                    // Someone (an earlier run, a cache gone stale) has it: read and update.
-                    Err(AviError::Conflict { .. }) => {
-                        let Some(actual) = self.avi.get_by_name::<Value>(k, &name, Some(self.tenant)).await?
-                        else {
-                            return Err(AviError::Conflict {
-                                object: k.to_owned(),
-                                message: format!("{name} exists but cannot be read"),
-                            });
-                        };
-                        self.cache.put(k, actual.clone());
-                        if in_sync(k, &desired, &actual) {
-                            return Ok(());
-                        }
-                        self.update(k, &name, desired, &actual, rep).await
-                    }
-                    Err(e) => Err(e),
+            None => self.create_or_take_over(k, &name, desired, rep).await,
+        }
+    }
+
+    /// A name not in the cache: created, unless Avi already holds it; then `ownership.rs`
+    /// decides (ours or `adoptFrom`: updated in place; anyone else's: `NameTaken`, no write).
+    async fn create_or_take_over(
+        &self,
+        k: &'static str,
+        name: &str,
+        desired: Value,
+        rep: &mut SyncReport,
+    ) -> Result<(), AviError> {
+        if self.owners.known_foreign(k, name).is_none() {
+            rep.writes += 1;
+            match self.avi.create::<_, Value>(k, &desired, Some(self.tenant)).await {
+                Ok(created) => {
+                    self.cache.put(k, created);
+                    rep.created.push((k.to_owned(), name.to_owned()));
+                    return Ok(());
                 }
+                Err(AviError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match self.owners.resolve(self.avi, self.tenant, k, name).await? {
+            Resolved::Gone => Err(AviError::Conflict {
+                object: k.to_owned(),
+                message: format!("{name} was taken and is gone; it is created on the next try"),
+            }),
+            Resolved::Update { actual, adopted_from } => {
+                if let Some(from) = &adopted_from {
+                    tracing::info!(kind = k, name, from = %from, "adopting in place");
+                }
+                if in_sync(k, &desired, &actual) {
+                    self.cache.put(k, actual);
+                } else {
+                    self.update(k, name, desired, &actual, rep).await?;
+                }
+                self.owners.taken_over(k, name);
+                if let Some(from) = adopted_from {
+                    rep.adopted.push((k.to_owned(), name.to_owned(), from));
+                }
+                Ok(())
             }
         }
     }
