@@ -356,7 +356,7 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
 #[tokio::test]
 async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()> {
     let ctx = TestContext::new("chart-values").await?;
-    let cases: [(&str, &[&str], &str); 9] = [
+    let cases: [(&str, &[&str], &str); 10] = [
         (
             RECONCILER_CHART,
             &[],
