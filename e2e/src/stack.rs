@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use avigw_testenv::TestEnv;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::serve::{CertSource, ServeOptions, Webhook};
 
 /// Name of the webhook configurations the stack registers.
@@ -86,7 +85,7 @@ impl Stack {
                     key,
                     reload_interval: Duration::from_secs(2),
                 },
-                policy: PolicyConfig::default(),
+                scope: Default::default(),
             },
             client.clone(),
         )

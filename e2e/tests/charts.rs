@@ -54,16 +54,37 @@ fn non_default_reconciler() -> Vec<&'static str> {
     v
 }
 
-const NON_DEFAULT_WEBHOOK: [&str; 8] = [
+const NON_DEFAULT_WEBHOOK: [&str; 13] = [
     "replicaCount=3",
     "failurePolicy=Ignore",
     "excludedNamespaces={legacy}",
     "certificate.validityDays=90",
     "metrics.serviceMonitor.enabled=true",
     "defaultLBController=false",
+    "defaultDomain=avi.example.com",
+    "namespaceSelector.labelKey=avi-sync",
+    "namespaceSelector.labelValue=yes",
+    "blockedNamespaces={kube-public,legacy}",
+    "shardVSSize=DEDICATED",
     MONITORING[0],
     MONITORING[1],
 ];
+
+/// The webhook's scope flags as the chart passes them: with default values, and with
+/// [`NON_DEFAULT_WEBHOOK`]'s (the reconciler chart's value names, the binaries' flag names).
+fn webhook_scope_args(non_default: bool) -> Vec<&'static str> {
+    if non_default {
+        vec![
+            "--default-lb-controller=false",
+            "--default-domain=avi.example.com",
+            "--namespace-selector=avi-sync=yes",
+            "--blocked-namespace=kube-public,legacy",
+            "--shard-vs-size=DEDICATED",
+        ]
+    } else {
+        vec!["--default-lb-controller=true", "--shard-vs-size=LARGE"]
+    }
+}
 
 /// Security settings every pod and container of both charts must carry.
 fn check_pod_security(docs: &[Value]) -> Result<usize> {
@@ -222,6 +243,31 @@ async fn webhook_chart_lints_renders_and_applies() -> Result<()> {
             .context("Deployment")?;
         let replicas = if sets.is_empty() { 2 } else { 3 };
         ensure!(dep["spec"]["replicas"].as_u64() == Some(replicas));
+        let args: Vec<&str> = dep["spec"]["template"]["spec"]["containers"][0]["args"]
+            .as_sequence()
+            .context("args")?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let scope_args: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| {
+                [
+                    "--default-lb-controller",
+                    "--default-domain",
+                    "--namespace-selector",
+                    "--blocked-namespace",
+                    "--shard-vs-size",
+                ]
+                .iter()
+                .any(|f| a.starts_with(f))
+            })
+            .collect();
+        ensure!(
+            scope_args == webhook_scope_args(!sets.is_empty()),
+            "{scope_args:?}"
+        );
         ensure!(docs.iter().any(|d| kind(d) == "PodDisruptionBudget"));
         for cfg in docs.iter().filter(|d| kind(d).ends_with("WebhookConfiguration")) {
             let h = &cfg["webhooks"][0];
@@ -239,19 +285,112 @@ async fn webhook_chart_lints_renders_and_applies() -> Result<()> {
                 "{excluded:?}"
             );
         }
-        // The webhook may read GatewayClasses and Gateways, nothing else.
+        // The webhook may read what its rules look up, nothing else, and never Secrets.
         let role = docs
             .iter()
             .find(|d| kind(d) == "ClusterRole" && d["metadata"]["name"].as_str() == Some("avigw-webhook"))
             .context("ClusterRole")?;
-        let rules = serde_yaml::to_string(&role["rules"])?;
+        let mut readable: Vec<String> = Vec::new();
+        for rule in role["rules"].as_sequence().context("rules")? {
+            let verbs: Vec<&str> = rule["verbs"]
+                .as_sequence()
+                .context("verbs")?
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            ensure!(verbs == ["get", "list", "watch"], "{verbs:?}");
+            for group in rule["apiGroups"].as_sequence().context("apiGroups")? {
+                for r in rule["resources"].as_sequence().context("resources")? {
+                    readable.push(format!(
+                        "{}/{}",
+                        group.as_str().unwrap_or("?"),
+                        r.as_str().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+        readable.sort();
         ensure!(
-            !rules.contains("create") && !rules.contains("update") && !rules.contains("secrets"),
-            "{rules}"
+            readable
+                == [
+                    "/namespaces",
+                    "ako.vmware.com/aviinfrasettings",
+                    "networking.k8s.io/ingressclasses",
+                    "networking.k8s.io/ingresses",
+                    "networking.x-k8s.io/gatewayclasses",
+                    "networking.x-k8s.io/gateways",
+                ],
+            "{readable:?}"
         );
         dry_run(&ctx, &docs).await?;
     }
     Ok(())
+}
+
+/// The webhook, running as the chart's ServiceAccount with the chart's ClusterRole bound for
+/// real, syncs every reflector (so its RBAC covers what it watches) and may not read Secrets.
+#[tokio::test]
+async fn webhook_runs_on_the_charts_rbac_and_cannot_read_secrets() -> Result<()> {
+    let ctx = TestContext::new("chart-webhook-rbac").await?;
+    let _cluster = CLUSTER.lock().await;
+    let text = charts::render(ctx.env, WEBHOOK_CHART, "avigw-webhook", &ctx.ns, &[])
+        .await?
+        .map_err(anyhow::Error::msg)?;
+    // Cluster-scoped names made unique to this test's namespace.
+    let unique = format!("avigw-webhook-{}", ctx.ns);
+    let mut rbac = Vec::new();
+    for mut d in documents(&text)?
+        .into_iter()
+        .filter(|d| matches!(kind(d), "ClusterRole" | "ClusterRoleBinding"))
+        .filter(|d| d["metadata"]["name"].as_str() == Some("avigw-webhook"))
+    {
+        d["metadata"]["name"] = Value::from(unique.clone());
+        if kind(&d) == "ClusterRoleBinding" {
+            d["roleRef"]["name"] = Value::from(unique.clone());
+        }
+        rbac.push(serde_yaml::to_string(&d)?);
+    }
+    ensure!(rbac.len() == 2, "a ClusterRole and its binding");
+    ctx.env
+        .kubectl_stdin(&["apply", "-f", "-"], &rbac.join("---\n"))
+        .await?
+        .ok()?;
+    let result = async {
+        let token = ctx.env.service_account_token(&ctx.ns, "avigw-webhook").await?;
+        let client = ctx.env.token_client(&token).await?;
+        let webhook = avigw_webhook::serve::start(
+            avigw_webhook::serve::ServeOptions {
+                listen: "127.0.0.1:0".parse()?,
+                metrics_addr: "127.0.0.1:0".parse()?,
+                cert: avigw_webhook::serve::CertSource::SelfSigned(vec!["localhost".to_owned()]),
+                scope: Default::default(),
+            },
+            client.clone(),
+        )
+        .await?;
+        let ready = wait::until(
+            "the webhook's reflectors synced on the chart's RBAC",
+            Duration::from_secs(60),
+            || async {
+                let ready = webhook.readiness.is_ready();
+                Ok((ready.then_some(()), "not ready".to_owned()))
+            },
+        )
+        .await;
+        webhook.shutdown(Duration::from_secs(1)).await;
+        ready?;
+        let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> = kube::Api::namespaced(client, &ctx.ns);
+        match secrets.list(&Default::default()).await {
+            Err(kube::Error::Api(s)) if s.code == 403 => Ok(()),
+            other => bail!("the webhook's ServiceAccount listed Secrets: {other:?}"),
+        }
+    }
+    .await;
+    ctx.env
+        .kubectl(&["delete", "clusterrolebinding,clusterrole", &unique])
+        .await?
+        .ok()?;
+    result
 }
 
 #[tokio::test]
@@ -671,7 +810,25 @@ spec: {{type: LoadBalancer, ports: [{{port: 80, targetPort: 8080}}], selector: {
         ..Default::default()
     });
     let webhook = stack.webhook.as_ref().context("the stack's webhook")?;
+    // A request answered before its kind is read (errors_total{kind="Unknown"}).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let https = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()?;
+    let answer = https
+        .post(format!(
+            "https://127.0.0.1:{}/validate",
+            webhook.admission_addr.port()
+        ))
+        .body("not an AdmissionReview")
+        .send()
+        .await?;
+    ensure!(answer.status() == 400, "{}", answer.status());
     let webhook_text = charts::scrape(webhook.metrics_addr).await?;
+    ensure!(
+        webhook_text.contains(r#"avigw_admission_errors_total{error="undecodable",kind="Unknown"} 1"#),
+        "{webhook_text}"
+    );
 
     let mut problems = Vec::new();
     for (chart, release, sets, text) in [

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use avigw_webhook::policy::PolicyConfig;
+use avigw_shared::config::Scope;
 use avigw_webhook::review::{Mode, review};
 use avigw_webhook::view::StaticView;
 use libfuzzer_sys::fuzz_target;
@@ -26,7 +26,7 @@ fuzz_target!(|body: &[u8]| {
         .ok()
         .and_then(|v| v["request"]["uid"].as_str().map(str::to_owned));
     for mode in [Mode::Validate, Mode::Mutate] {
-        if let Ok(r) = review(body, mode, &*VIEW, PolicyConfig::default()) {
+        if let Ok(r) = review(body, mode, &*VIEW, &Scope::default()) {
             // The proptest's property, verbatim.
             let out: Value = serde_json::from_slice(&r.body).expect("response body is JSON");
             assert_eq!(&out["apiVersion"], "admission.k8s.io/v1");

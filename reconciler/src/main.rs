@@ -26,8 +26,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Translate manifests offline: print the Avi objects per Gateway / LoadBalancer Service
-    /// and the status each Kubernetes object would get. Objects without a namespace are taken
+    /// Translate manifests offline: print the Avi objects per key (Gateway, LoadBalancer
+    /// Service, Ingress shard or DEDICATED host) and the status each Kubernetes object would
+    /// get; certificate keys are printed as `<redacted>`. Objects without a namespace are taken
     /// to be in `default`; the license tier defaults to ENTERPRISE and the cluster name to
     /// "plan" unless given. Exit 1 when an input breaks an admission rule, 2 on unusable input.
     /// With --diff: compare with the live controller; exit 0 nothing would change, 2 something

@@ -406,3 +406,681 @@ apiVersion: v1\nkind: List\nitems: []\n";
     );
     assert_eq!(v["aviInfraSettings"]["x"]["status"], "Accepted");
 }
+
+// ---- Ingresses (SPEC-ingress): the worked example of §9 and the shared golden files. ----
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tests/golden");
+
+/// The input of SPEC-ingress §9 (also the shared translation's golden input).
+fn worked_example() -> String {
+    std::fs::read_to_string(format!("{GOLDEN}/inputs/l7-worked-example.yaml")).unwrap()
+}
+
+fn golden(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(format!("{GOLDEN}/{name}.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// §9's settings: cluster `cluster`, `--default-domain avi.internal`, the rest default (LARGE).
+const L7_FLAGS: [&str; 4] = ["--cluster-name", "cluster", "--default-domain", "avi.internal"];
+
+fn plan_l7(extra: &[&str], files: &[&std::path::Path]) -> Output {
+    let mut args: Vec<&str> = L7_FLAGS.to_vec();
+    args.extend_from_slice(extra);
+    for f in files {
+        args.push("-f");
+        args.push(f.to_str().unwrap());
+    }
+    plan(&args)
+}
+
+/// The documents of a multi-document YAML text.
+fn documents(yaml: &str) -> Vec<String> {
+    yaml.split("\n---\n")
+        .map(|d| d.trim().to_owned() + "\n")
+        .collect()
+}
+
+fn join_docs(docs: &[String]) -> String {
+    docs.join("---\n")
+}
+
+fn create_order(p: &serde_json::Value) -> Vec<&str> {
+    p["createOrder"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no createOrder in {p}"))
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+/// A key as `plan` prints it, without what `plan` adds to the translation.
+fn translation_only(p: &serde_json::Value) -> serde_json::Value {
+    let mut p = p.clone();
+    p.as_object_mut().unwrap().remove("createOrder");
+    p
+}
+
+/// Every key plan `plan` printed equals the shared golden file's, object for object (private
+/// keys redacted in both), and each Ingress has the hosts and findings of the golden report.
+fn assert_matches_golden(v: &serde_json::Value, name: &str) {
+    let want = golden(name);
+    let keys: Vec<&str> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    let want_keys: Vec<&str> = want["plans"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, want_keys, "{name}");
+    for k in keys {
+        assert_eq!(translation_only(key(v, k)), want["plans"][k], "{name}: key {k}");
+    }
+    for (id, g) in want["ingresses"].as_object().unwrap() {
+        let got = &v["ingresses"][id];
+        let served: serde_json::Map<String, serde_json::Value> = got["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["served"] == true)
+            .map(|h| (h["host"].as_str().unwrap().to_owned(), h["key"].clone()))
+            .collect();
+        assert_eq!(
+            serde_json::Value::Object(served),
+            g["report"]["hosts"],
+            "{name}: {id}"
+        );
+        assert_eq!(got["ours"], g["report"]["ours"], "{name}: {id}");
+        let findings = got.get("findings").cloned().unwrap_or(serde_json::json!([]));
+        assert_eq!(findings, g["report"]["findings"], "{name}: {id}");
+    }
+}
+
+#[test]
+fn the_worked_example_plans_object_for_object() {
+    let input = tmp("l7-worked-example.yaml", &worked_example());
+    let o = plan_l7(&["-o", "json"], &[&input]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Warning"), "{}", stderr(&o));
+    let v = json(&o);
+
+    // SPEC-ingress §9's table, in create order.
+    let p = key(&v, "Ingress cluster--Shared-L7-0");
+    assert_eq!(p["ownership"], "Ours");
+    assert_eq!(
+        create_order(p),
+        [
+            "sslkeyandcertificate/cluster--noo.com",
+            "pool/cluster--foo.com_foo-default-ing1",
+            "pool/cluster--default-noo.com_bar-ing2",
+            "pool/cluster--default-noo.com_bar_v2-ing2",
+            "poolgroup/cluster--Shared-L7-0",
+            "poolgroup/cluster--default-noo.com_bar-ing2",
+            "poolgroup/cluster--default-noo.com_bar_v2-ing2",
+            "vsdatascriptset/cluster--Shared-L7-0",
+            "httppolicyset/cluster--Shared-L7-0",
+            "httppolicyset/cluster--default-noo.com",
+            "vsvip/cluster--Shared-L7-0",
+            "virtualservice/cluster--Shared-L7-0",
+            "virtualservice/cluster--noo.com",
+        ]
+    );
+    let avi = &p["avi"];
+    assert_eq!(avi["pools"][0]["servers"][0]["ip"]["addr"], "10.1.1.1");
+    assert_eq!(avi["pools"][0]["servers"][0]["port"], 8080);
+    assert_eq!(avi["pools"][1]["servers"][1]["enabled"], false);
+    assert_eq!(
+        avi["poolgroups"][0]["members"][0]["priority_label"],
+        "foo.com/foo"
+    );
+    let dns: Vec<&str> = avi["vsvip"]["dns_info"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["fqdn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dns,
+        ["cluster--Shared-L7-0.admin.avi.internal", "foo.com", "noo.com"]
+    );
+    assert_eq!(avi["virtualservice"]["type"], "VS_TYPE_VH_PARENT");
+    assert_eq!(avi["child_virtualservices"][0]["type"], "VS_TYPE_VH_CHILD");
+    let switching: Vec<(&str, &str)> = avi["httppolicysets"][1]["http_request_policy"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["match"]["path"]["match_criteria"].as_str().unwrap(),
+                r["match"]["path"]["match_str"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        switching,
+        [
+            ("EQUALS", "/bar/v2"),
+            ("EQUALS", "/bar"),
+            ("BEGINS_WITH", "/bar/")
+        ]
+    );
+    assert_eq!(avi["sslkeyandcertificates"][0]["key"], "<redacted>");
+    assert_matches_golden(&v, "l7-worked-example");
+
+    // The status each Ingress gets: its hosts; the VIP is Avi's to give.
+    for (id, host, vs, secure) in [
+        ("default/ing1", "foo.com", "cluster--Shared-L7-0", false),
+        ("default/ing2", "noo.com", "cluster--noo.com", true),
+    ] {
+        let ing = &v["ingresses"][id];
+        assert_eq!(ing["ours"], true, "{id}");
+        assert_eq!(ing["generation"], 1, "{id}");
+        assert!(ing.get("findings").is_none(), "{id}: {ing}");
+        let h = &ing["hosts"][0];
+        assert_eq!(h["host"], host);
+        assert_eq!(h["served"], true);
+        assert_eq!(h["key"], "Ingress cluster--Shared-L7-0");
+        assert_eq!(h["virtualService"], vs);
+        assert_eq!(h["secure"], secure);
+        assert_eq!(h["tls"], secure);
+        assert_eq!(
+            ing["status"]["loadBalancer"]["ingress"],
+            serde_json::json!([{"hostname": host, "ip": "<VIP of cluster--Shared-L7-0>"}]),
+            "{id}"
+        );
+        assert_eq!(
+            ing["pending"],
+            "waiting for the Avi controller to place virtual service cluster--Shared-L7-0: the VIP is known then"
+        );
+    }
+}
+
+#[test]
+fn dedicated_by_flag() {
+    let input = tmp("l7-dedicated.yaml", &worked_example());
+    let o = plan_l7(&["--shard-vs-size", "DEDICATED", "-o", "json"], &[&input]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_matches_golden(&v, "l7-dedicated");
+    assert_eq!(
+        create_order(key(&v, "Ingress cluster--noo.com-L7-dedicated")),
+        [
+            "sslkeyandcertificate/cluster--noo.com",
+            "pool/cluster--default-noo.com_bar-ing2-L7-dedicated",
+            "pool/cluster--default-noo.com_bar_v2-ing2-L7-dedicated",
+            "poolgroup/cluster--default-noo.com_bar-ing2-L7-dedicated",
+            "poolgroup/cluster--default-noo.com_bar_v2-ing2-L7-dedicated",
+            "httppolicyset/cluster--noo.com-L7-dedicated",
+            "httppolicyset/cluster--default-noo.com",
+            "vsvip/cluster--noo.com-L7-dedicated",
+            "virtualservice/cluster--noo.com-L7-dedicated",
+        ]
+    );
+    let h = &v["ingresses"]["default/ing2"]["hosts"][0];
+    assert_eq!(h["virtualService"], "cluster--noo.com-L7-dedicated");
+    assert_eq!(h["secure"], true);
+    assert_eq!(
+        v["ingresses"]["default/ing1"]["status"]["loadBalancer"]["ingress"][0]["ip"],
+        "<VIP of cluster--foo.com-L7-dedicated>"
+    );
+
+    // The default is LARGE: the same input is on shard 0.
+    let o = plan_l7(&["-o", "json"], &[&input]);
+    assert_eq!(json(&o)["keys"][0]["key"], "Ingress cluster--Shared-L7-0");
+}
+
+#[test]
+fn an_infra_setting_with_shard_size_small() {
+    let small = std::fs::read_to_string(format!("{GOLDEN}/inputs/l7-infra-small.yaml")).unwrap();
+    let input = tmp("l7-small-base.yaml", &worked_example());
+    let infra = tmp("l7-small-infra.yaml", &small);
+    let o = plan_l7(&["-o", "json"], &[&input, &infra]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Warning"), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["aviInfraSettings"]["is1"]["status"], "Accepted");
+    // abc.com is shard 4 of LARGE (the flag's default): SMALL came from the AviInfraSetting.
+    assert_matches_golden(&v, "l7-infra-small");
+    let p = key(&v, "Ingress cluster--Shared-L7-is1-0");
+    assert_eq!(
+        p["avi"]["virtualservice"]["se_group_ref"],
+        "/api/serviceenginegroup?name=se-edge"
+    );
+    let hosts: Vec<&str> = ["default/ing1", "default/ing2", "default/ing3"]
+        .iter()
+        .map(|id| v["ingresses"][id]["hosts"][0]["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(hosts, ["Ingress cluster--Shared-L7-is1-0"; 3]);
+}
+
+/// The table's rows as their columns (split on runs of two spaces or more).
+fn table_section<'a>(out: &'a str, header: &str) -> Vec<Vec<&'a str>> {
+    let start = out
+        .find(&format!("{header} "))
+        .unwrap_or_else(|| panic!("no {header} section:\n{out}"));
+    out[start..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect())
+        .collect()
+}
+
+#[test]
+fn the_table_shows_each_ingress_host() {
+    let input = tmp("l7-table.yaml", &worked_example());
+    let o = plan_l7(&["-o", "table"], &[&input]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("KEY"), "{out}");
+    assert_eq!(
+        table_section(&out, "INGRESS"),
+        [
+            vec![
+                "INGRESS",
+                "OWNER",
+                "HOST",
+                "VIRTUALSERVICE",
+                "SECURE",
+                "VIP",
+                "WARNINGS"
+            ],
+            vec![
+                "default/ing1",
+                "ours",
+                "foo.com",
+                "cluster--Shared-L7-0",
+                "no",
+                "auto",
+                "-"
+            ],
+            vec![
+                "default/ing2",
+                "ours",
+                "noo.com",
+                "cluster--Shared-L7-0",
+                "yes",
+                "auto",
+                "-"
+            ],
+        ],
+        "{out}"
+    );
+    // Columns line up: each header starts where its values start.
+    let lines: Vec<&str> = out[out.find("INGRESS ").unwrap()..].lines().take(3).collect();
+    let col = |l: &str, c: &str| l.find(c).unwrap();
+    assert_eq!(col(lines[0], "SECURE"), col(lines[1], "no  "));
+    assert_eq!(col(lines[0], "VIRTUALSERVICE"), col(lines[2], "cluster--"));
+    let keys = table_section(&out, "KEY");
+    assert_eq!(keys[1][0], "Ingress cluster--Shared-L7-0");
+    assert_eq!(keys[1][3], "80,443");
+
+    let o = plan_l7(&["-o", "table", "--shard-vs-size", "DEDICATED"], &[&input]);
+    let out = stdout(&o);
+    let rows = table_section(&out, "INGRESS");
+    assert_eq!(rows[1][3], "cluster--foo.com-L7-dedicated", "{out}");
+    assert_eq!(rows[2][3..5], ["cluster--noo.com-L7-dedicated", "yes"], "{out}");
+}
+
+/// The private key of §9's Secret, as PEM and as its base64 body lines.
+fn key_fragments() -> Vec<String> {
+    let text = worked_example();
+    let pem: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != "-----BEGIN PRIVATE KEY-----")
+        .skip(1)
+        .take_while(|l| *l != "-----END PRIVATE KEY-----")
+        .collect();
+    assert_eq!(pem.len(), 3, "the fixture's key moved");
+    let mut out: Vec<String> = pem.iter().map(|l| (*l).to_owned()).collect();
+    out.push("PRIVATE KEY".to_owned());
+    out
+}
+
+fn assert_no_key(what: &str, o: &Output) {
+    for text in [stdout(o), stderr(o)] {
+        for f in key_fragments() {
+            assert!(!text.contains(&f), "{what}: the private key shows ({f}):\n{text}");
+        }
+    }
+}
+
+/// The §9 input with its Secret as `data` (base64), as `kubectl get secret -o yaml` gives it.
+fn worked_example_with_data_secret() -> String {
+    let text = worked_example();
+    let at = text.find("kind: Secret").unwrap();
+    let (before, secret) = text.split_at(at);
+    let body = |name: &str| -> String {
+        let start = secret.find(&format!("  {name}: |\n")).unwrap() + name.len() + 6;
+        secret[start..]
+            .lines()
+            .take_while(|l| l.starts_with("    "))
+            .map(|l| format!("{}\n", &l[4..]))
+            .collect()
+    };
+    // k8s-openapi's ByteString is the base64 of Secret `data`.
+    let b64 = |s: String| -> String {
+        serde_json::to_value(k8s_openapi::ByteString(s.into_bytes()))
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    format!(
+        "{before}kind: Secret\nmetadata: {{name: noo-tls, namespace: default}}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: {}\n  tls.key: {}\n",
+        b64(body("tls.crt")),
+        b64(body("tls.key"))
+    )
+}
+
+#[test]
+fn secret_keys_are_never_printed() {
+    let plain = tmp("redact-string-data.yaml", &worked_example());
+    let data_text = worked_example_with_data_secret();
+    let data = tmp("redact-data.yaml", &data_text);
+    // The base64 form of the key is as secret as the PEM.
+    let key_b64 = data_text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tls.key: "))
+        .unwrap()
+        .to_owned();
+    let no_key = |what: &str, o: &Output| {
+        assert_no_key(what, o);
+        for text in [stdout(o), stderr(o)] {
+            assert!(
+                !text.contains(&key_b64[..40]),
+                "{what}: base64 key shows:\n{text}"
+            );
+        }
+    };
+    for input in [&plain, &data] {
+        let o = plan_l7(&["-o", "yaml"], &[input]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        no_key("yaml", &o);
+        assert!(stdout(&o).contains("key: <redacted>"), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains("BEGIN CERTIFICATE"),
+            "the certificate is no secret"
+        );
+
+        let o = plan_l7(&["-o", "json"], &[input]);
+        no_key("json", &o);
+        assert_eq!(
+            key(&json(&o), "Ingress cluster--Shared-L7-0")["avi"]["sslkeyandcertificates"][0]["key"],
+            "<redacted>"
+        );
+
+        let o = plan_l7(&["-o", "table", "--shard-vs-size", "DEDICATED"], &[input]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        no_key("table", &o);
+    }
+
+    // Notes: the Secret defined twice, differently (the later one, with a foreign certificate,
+    // wins and makes the host's Secret invalid: a warning that names the Secret).
+    let other_cert = "-----BEGIN CERTIFICATE-----\nMIIBdDCCARugAwIBAgIUe0Wz\n-----END CERTIFICATE-----\n";
+    let mut docs = documents(&worked_example());
+    let secret = docs.last().unwrap().clone();
+    let start = secret.find("  tls.crt: |").unwrap();
+    let end = secret.find("  tls.key: |").unwrap();
+    let replaced = format!(
+        "{}  tls.crt: |\n{}{}",
+        &secret[..start],
+        other_cert
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>(),
+        &secret[end..]
+    );
+    docs.push(replaced);
+    let twice = tmp("redact-twice.yaml", &join_docs(&docs));
+    let o = plan_l7(&["-o", "json"], &[&twice]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: ") && err.contains("Secret default/noo-tls also defined"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Warning: Ingress default/ing2: spec.tls[0].secretName: Secret default/noo-tls:"),
+        "{err}"
+    );
+    no_key("notes", &o);
+
+    // An input that breaks a rule: the error lists the denials (exit 1), and --allow-invalid
+    // prints them as warnings with the plan.
+    let bad_gateway = std::fs::read_to_string(example("000-gateway-two-tcp-listeners.yaml"))
+        .unwrap()
+        .replacen(
+            "ako.vmware.com/gateway-namespace: blue",
+            "ako.vmware.com/gateway-namespace: red",
+            1,
+        );
+    let invalid = tmp(
+        "redact-invalid.yaml",
+        &format!("{bad_gateway}---\n{}", worked_example()),
+    );
+    let o = plan_l7(&["-o", "yaml"], &[&invalid]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    no_key("exit 1", &o);
+    for format in ["yaml", "json", "table"] {
+        let o = plan_l7(&["-o", format, "--allow-invalid"], &[&invalid]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("translated anyway (--allow-invalid)"));
+        no_key("--allow-invalid", &o);
+    }
+
+    // Unusable input after the Secret (exit 2): one line, no key.
+    let broken = tmp(
+        "redact-broken.yaml",
+        &format!(
+            "{}---\nkind: Service\napiVersion: v1\nmetadata: {{name: x}}\nspec: {{ports: [{{port: nan}}]}}\n",
+            worked_example()
+        ),
+    );
+    let o = plan_l7(&[], &[&broken]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    no_key("exit 2", &o);
+    // A Secret that cannot be read: the error names it, not its data.
+    let bad_secret = tmp(
+        "redact-bad-secret.yaml",
+        &format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\ndata:\n  tls.key: \"{key_b64}!!\"\n"),
+    );
+    let o = plan_l7(&[], &[&bad_secret]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Secret s:"), "{}", stderr(&o));
+    no_key("unreadable Secret", &o);
+}
+
+#[test]
+fn the_secret_may_come_before_or_after_its_ingress() {
+    let docs = documents(&worked_example());
+    let secret_at = docs.iter().position(|d| d.contains("kind: Secret")).unwrap();
+    let mut first = docs.clone();
+    let s = first.remove(secret_at);
+    first.insert(0, s);
+    let after = tmp("order-after.yaml", &join_docs(&docs));
+    let before = tmp("order-before.yaml", &join_docs(&first));
+    let a = plan_l7(&["-o", "json"], &[&after]);
+    let b = plan_l7(&["-o", "json"], &[&before]);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}{}",
+        stderr(&a),
+        stderr(&b)
+    );
+    assert_eq!(stdout(&a), stdout(&b));
+    assert_eq!(json(&b)["ingresses"]["default/ing2"]["hosts"][0]["secure"], true);
+
+    // In separate files, either order.
+    let mut rest = docs.clone();
+    let secret = rest.remove(secret_at);
+    let secret = tmp("order-secret.yaml", &secret);
+    let rest = tmp("order-rest.yaml", &join_docs(&rest));
+    for files in [[&secret, &rest], [&rest, &secret]] {
+        let o = plan_l7(&["-o", "json"], &[files[0], files[1]]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&a));
+    }
+    // A directory holding both, and stdin.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plan_cli/order-dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&secret, dir.join("a-secret.yaml")).unwrap();
+    std::fs::copy(&rest, dir.join("b-rest.yaml")).unwrap();
+    let o = plan_l7(&["-o", "json"], &[&dir]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&a));
+    let mut args = L7_FLAGS.to_vec();
+    args.extend(["-o", "json", "-f", "-"]);
+    let o = plan_stdin(&args, Some(&join_docs(&first)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&a));
+}
+
+#[test]
+fn a_class_less_ingress_with_two_default_classes() {
+    let text = worked_example().replacen(
+        "kind: IngressClass\nmetadata:\n  name: avi\n",
+        "kind: IngressClass\nmetadata:\n  name: avi-b\n  annotations: {ingressclass.kubernetes.io/is-default-class: \"true\"}\nspec:\n  controller: ako.vmware.com/avi-lb\n---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: avi\n",
+        1,
+    );
+    let input = tmp("two-defaults.yaml", &text);
+    let o = plan_l7(&["-o", "json"], &[&input]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json(&o);
+    assert!(
+        v["keys"].as_array().unwrap().is_empty(),
+        "neither Ingress is served: {v}"
+    );
+    let err = stderr(&o);
+    for id in ["default/ing1", "default/ing2"] {
+        let ing = &v["ingresses"][id];
+        assert_eq!(ing["ours"], false, "{id}");
+        assert_eq!(ing["findings"][0]["reason"], "MultipleDefaultClasses", "{id}");
+        let msg = ing["findings"][0]["message"].as_str().unwrap();
+        assert!(
+            msg.starts_with(
+                "spec.ingressClassName: unset, and IngressClasses \"avi\", \"avi-b\" are all marked default"
+            ),
+            "{msg}"
+        );
+        assert!(
+            ing.get("status").is_none(),
+            "no status for an Ingress that is not ours"
+        );
+        assert_eq!(ing["hosts"][0]["served"], false);
+        assert!(err.contains(&format!("Warning: Ingress {id}: {msg}\n")), "{err}");
+    }
+
+    let o = plan_l7(&["-o", "table"], &[&input]);
+    let out = stdout(&o);
+    let rows = table_section(&out, "INGRESS");
+    assert_eq!(
+        rows[1],
+        [
+            "default/ing1",
+            "not-ours",
+            "foo.com",
+            "-",
+            "-",
+            "-",
+            "MultipleDefaultClasses"
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("Ingress default/ing1: MultipleDefaultClasses: spec.ingressClassName: unset"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_tls_secret_without_tls_key_keeps_its_host_off_avi() {
+    let text = worked_example();
+    let cut = text.find("  tls.key: |").unwrap();
+    let input = tmp("no-tls-key.yaml", &text[..cut]);
+    let o = plan_l7(&["-o", "json"], &[&input]);
+    // Valid Kubernetes objects: the reconciler would serve what it can and warn (exit 0).
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let msg = "spec.tls[0].secretName: Secret default/noo-tls: has no tls.key: host \"noo.com\" is not served until it is fixed";
+    assert!(
+        stderr(&o).contains(&format!("Warning: Ingress default/ing2: {msg}\n")),
+        "{}",
+        stderr(&o)
+    );
+    let v = json(&o);
+    let ing2 = &v["ingresses"]["default/ing2"];
+    assert_eq!(
+        ing2["findings"],
+        serde_json::json!([{"code": "ING-SECRET-MISSING", "reason": "SecretInvalid", "message": msg}])
+    );
+    assert_eq!(
+        ing2["hosts"][0],
+        serde_json::json!({"host": "noo.com", "served": false, "tls": true, "secure": false, "reasons": ["SecretInvalid"]})
+    );
+    assert_eq!(ing2["status"], serde_json::json!({"loadBalancer": {}}));
+    assert!(ing2.get("pending").is_none());
+    // Not served at all: no certificate, no child, no redirect; foo.com stays.
+    let p = key(&v, "Ingress cluster--Shared-L7-0");
+    assert_eq!(
+        create_order(p),
+        [
+            "pool/cluster--foo.com_foo-default-ing1",
+            "poolgroup/cluster--Shared-L7-0",
+            "vsdatascriptset/cluster--Shared-L7-0",
+            "vsvip/cluster--Shared-L7-0",
+            "virtualservice/cluster--Shared-L7-0",
+        ]
+    );
+    assert_eq!(v["ingresses"]["default/ing1"]["hosts"][0]["served"], true);
+
+    let o = plan_l7(&["-o", "table"], &[&input]);
+    let out = stdout(&o);
+    assert_eq!(
+        table_section(&out, "INGRESS")[2],
+        [
+            "default/ing2",
+            "ours",
+            "noo.com",
+            "-",
+            "not served: SecretInvalid",
+            "-",
+            "SecretInvalid"
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Ingress default/ing2: SecretInvalid: {msg}\n")),
+        "{out}"
+    );
+
+    // A Secret that is not there at all.
+    let docs: Vec<String> = documents(&text)
+        .into_iter()
+        .filter(|d| !d.contains("kind: Secret"))
+        .collect();
+    let input = tmp("no-secret.yaml", &join_docs(&docs));
+    let o = plan_l7(&["-o", "json"], &[&input]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ing2 = &json(&o)["ingresses"]["default/ing2"];
+    assert_eq!(ing2["findings"][0]["reason"], "SecretNotFound");
+    assert_eq!(ing2["hosts"][0]["served"], false);
+
+    // An Ingress that is not a Kubernetes Ingress: unusable input, one line.
+    let broken = tmp(
+        "broken-ingress.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: x}\nspec: {rules: 5}\n",
+    );
+    let o = plan_l7(&[], &[&broken]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("error: {}: document 1: Ingress x:", broken.display())),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}

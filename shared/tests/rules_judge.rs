@@ -1,35 +1,19 @@
 //! `judge`: the one entry point the webhook, `plan` and the translation call. What it adds to
 //! the per-kind rules: the class state and the Gateway come from the view, the defaults are
-//! applied before a Gateway is judged, and the ownership settings reach the Service rules.
+//! applied before a Gateway is judged, and the scope settings reach the Service and Ingress
+//! rules.
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use avigw_shared::api::{Gateway, GatewayClass};
-use avigw_shared::rules::{
-    Change, ClassState, ClusterView, OwnershipSettings, Review, RuleCode, RuleKind, judge,
-};
+use avigw_shared::config::Scope;
+use avigw_shared::rules::{Change, ClassState, ClusterView, Review, RuleCode, RuleKind, judge};
 use avigw_shared::translate::{Object, Snapshot};
 use common::*;
 
-#[derive(Default)]
-struct View {
-    classes: BTreeMap<String, Arc<GatewayClass>>,
-    gateways: BTreeMap<(String, String), Arc<Gateway>>,
-}
-
-impl ClusterView for View {
-    fn gateway_class(&self, name: &str) -> Option<Arc<GatewayClass>> {
-        self.classes.get(name).cloned()
-    }
-    fn gateway(&self, namespace: &str, name: &str) -> Option<Arc<Gateway>> {
-        self.gateways
-            .get(&(namespace.to_owned(), name.to_owned()))
-            .cloned()
-    }
-}
+type View = TestView;
 
 fn class_of(name: &str, controller: &str) -> GatewayClass {
     class(&format!(
@@ -79,7 +63,7 @@ fn a_gateway_is_judged_by_its_class_in_the_view_after_the_defaults() {
     let v = judge(
         &review,
         &view_with_class("ako.vmware.com/avi-lb"),
-        OwnershipSettings::default(),
+        &Scope::default(),
     );
     assert_eq!(codes(&v.violations), vec![RuleCode::GwListenerProtocol]);
     assert_eq!(
@@ -87,14 +71,10 @@ fn a_gateway_is_judged_by_its_class_in_the_view_after_the_defaults() {
         "spec.listeners[1].protocol: Unsupported value: \"HTTP\": supported values: \"TCP\", \"UDP\", \"SCTP\" (avigw serves Layer 4 only)"
     );
     // Foreign: nothing is judged.
-    let v = judge(
-        &review,
-        &view_with_class("example.io/lb"),
-        OwnershipSettings::default(),
-    );
+    let v = judge(&review, &view_with_class("example.io/lb"), &Scope::default());
     assert_eq!(v, Default::default());
     // Missing: one warning, no denial.
-    let v = judge(&review, &View::default(), OwnershipSettings::default());
+    let v = judge(&review, &View::default(), &Scope::default());
     assert!(v.allowed());
     assert_eq!(codes(&v.warnings), vec![RuleCode::GwClassUnknown]);
 }
@@ -119,14 +99,10 @@ fn an_update_keeps_the_vip_rule() {
     let v = judge(
         &Review::Gateway(Change::update(&old, &new)),
         &view,
-        OwnershipSettings::default(),
+        &Scope::default(),
     );
     assert_eq!(codes(&v.violations), vec![RuleCode::GwVipImmutable]);
-    let v = judge(
-        &Review::Gateway(Change::create(&new)),
-        &view,
-        OwnershipSettings::default(),
-    );
+    let v = judge(&Review::Gateway(Change::create(&new)), &view, &Scope::default());
     assert!(v.allowed(), "{v:?}");
 }
 
@@ -141,13 +117,13 @@ fn a_backend_service_sees_the_gateway_its_labels_name() {
     let svc = backend("[{port: 8443}]");
     let review = Review::Service(Change::create(&svc));
     let mut view = View::default();
-    let v = judge(&review, &view, OwnershipSettings::default());
+    let v = judge(&review, &view, &Scope::default());
     assert!(v.warnings.is_empty(), "no Gateway known, no port warning: {v:?}");
     view.gateways.insert(
         ("blue".into(), "gw".into()),
         Arc::new(gw_with(&listener("TCP", 80, "gw", "blue"), "")),
     );
-    let v = judge(&review, &view, OwnershipSettings::default());
+    let v = judge(&review, &view, &Scope::default());
     assert_eq!(codes(&v.warnings), vec![RuleCode::SvcPortNoListener]);
     assert_eq!(
         v.warnings[0].to_string(),
@@ -156,7 +132,7 @@ fn a_backend_service_sees_the_gateway_its_labels_name() {
 }
 
 #[test]
-fn ownership_settings_decide_whether_a_classless_load_balancer_is_judged() {
+fn the_scope_decides_whether_a_classless_load_balancer_is_judged() {
     let svc = service(
         "apiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: red}\nspec:\n  type: LoadBalancer\n  loadBalancerIP: 10.0.0.300\n  ports: [{port: 80}]\n",
     );
@@ -164,16 +140,18 @@ fn ownership_settings_decide_whether_a_classless_load_balancer_is_judged() {
     let ours = judge(
         &review,
         &View::default(),
-        OwnershipSettings {
+        &Scope {
             default_lb_controller: true,
+            ..Scope::default()
         },
     );
     assert_eq!(codes(&ours.violations), vec![RuleCode::SvcIpInvalid]);
     let not_ours = judge(
         &review,
         &View::default(),
-        OwnershipSettings {
+        &Scope {
             default_lb_controller: false,
+            ..Scope::default()
         },
     );
     assert_eq!(not_ours, Default::default());
@@ -186,7 +164,7 @@ fn class_and_infra_setting_rules_are_reached() {
     let v = judge(
         &Review::GatewayClass(Change::update(&old, &new)),
         &View::default(),
-        OwnershipSettings::default(),
+        &Scope::default(),
     );
     assert_eq!(codes(&v.violations), vec![RuleCode::GwcControllerImmutable]);
     let ais = infra(
@@ -194,7 +172,7 @@ fn class_and_infra_setting_rules_are_reached() {
     );
     let review = Review::AviInfraSetting(Change::create(&ais));
     assert_eq!(review.kind(), RuleKind::AviInfraSetting);
-    let v = judge(&review, &View::default(), OwnershipSettings::default());
+    let v = judge(&review, &View::default(), &Scope::default());
     assert_eq!(codes(&v.violations), vec![RuleCode::AisCidr]);
 }
 
@@ -212,17 +190,9 @@ fn the_snapshot_is_a_view_of_what_it_holds() {
     assert!(ClusterView::gateway(&snap, "blue", "gw").is_some());
     assert!(ClusterView::gateway(&snap, "red", "gw").is_none());
     let gw = needs_defaults();
-    let v = judge(
-        &Review::Gateway(Change::create(&gw)),
-        &snap,
-        OwnershipSettings::default(),
-    );
+    let v = judge(&Review::Gateway(Change::create(&gw)), &snap, &Scope::default());
     assert_eq!(codes(&v.violations), vec![RuleCode::GwListenerProtocol]);
     let svc = backend("[{port: 8443}]");
-    let v = judge(
-        &Object::Service(svc).review().unwrap(),
-        &snap,
-        OwnershipSettings::default(),
-    );
+    let v = judge(&Object::Service(svc).review().unwrap(), &snap, &Scope::default());
     assert_eq!(codes(&v.warnings), vec![RuleCode::SvcPortNoListener]);
 }

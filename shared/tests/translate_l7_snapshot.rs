@@ -5,7 +5,7 @@ mod l7_util;
 use std::collections::BTreeSet;
 
 use avigw_shared::config::ServiceType;
-use avigw_shared::rules::IngressClusterView;
+use avigw_shared::rules::ClusterView;
 use avigw_shared::translate::{Changes, ObjectKind, Snapshot};
 use l7_util::*;
 

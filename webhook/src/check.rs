@@ -1,16 +1,21 @@
 //! `avigw-webhook check`: the admission rules offline, over manifest files. The other objects in
-//! the files are the context (GatewayClasses, Gateways), as the reflectors are in the cluster.
-//! Files are read and split into objects as `avigw-reconciler plan` reads them.
+//! the files are the context (GatewayClasses, Gateways, IngressClasses, Ingresses, Namespaces,
+//! AviInfraSettings), as the reflectors are in the cluster. Files are read and split into
+//! objects as `avigw-reconciler plan` reads them.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use avigw_shared::api::{Gateway, GatewayClass};
+use avigw_shared::api::{AviInfraSetting, Gateway, GatewayClass};
+use avigw_shared::config::Scope;
 use avigw_shared::input::{InputError, read_inputs};
 use avigw_shared::rules::{RuleKind, default_gateway};
 use avigw_shared::translate::{Document, ManifestError, documents};
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use serde::de::DeserializeOwned;
 
-use crate::policy::{self, Operation, PolicyConfig, Subject};
+use crate::policy::{self, Operation, Subject};
 use crate::view::StaticView;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,33 +75,60 @@ fn namespace_of(kind: RuleKind, d: &Document) -> Option<String> {
         .then(|| d.namespace().unwrap_or("default").to_owned())
 }
 
-/// The files' GatewayClasses and Gateways (in their namespace, defaulted), as the webhook's
-/// reflectors would hold them once applied.
-fn view_of(docs: &[Doc]) -> StaticView {
-    let mut view = StaticView::default();
+fn typed<T: DeserializeOwned>(d: &Document) -> Option<T> {
+    serde_json::from_value(d.value.clone()).ok()
+}
+
+/// The files' objects the rules look up (Gateways and Ingresses in their namespace, Gateways
+/// defaulted), as the webhook's reflectors would hold them once applied. Ingresses are judged
+/// against each other at their age, as `plan` and the reconciler order them.
+fn view_of(docs: &[Doc], scope: &Scope) -> StaticView {
+    let mut view = StaticView::with_default_domain(scope.default_domain.clone());
     for d in docs {
-        let kind = RuleKind::from_api_version_kind(&d.document.api_version, &d.document.kind);
-        match kind {
+        let d = &d.document;
+        match RuleKind::from_api_version_kind(&d.api_version, &d.kind) {
             RuleKind::GatewayClass => {
-                if let Ok(c) = serde_json::from_value::<GatewayClass>(d.document.value.clone()) {
+                if let Some(c) = typed::<GatewayClass>(d) {
                     view.add_class(c);
                 }
             }
             RuleKind::Gateway => {
-                if let Ok(mut gw) = serde_json::from_value::<Gateway>(d.document.value.clone()) {
-                    gw.metadata.namespace = namespace_of(kind, &d.document);
+                if let Some(mut gw) = typed::<Gateway>(d) {
+                    gw.metadata.namespace = namespace_of(RuleKind::Gateway, d);
                     view.add_gateway(default_gateway(&gw));
                 }
             }
-            _ => {}
+            RuleKind::IngressClass => {
+                if let Some(c) = typed::<IngressClass>(d) {
+                    view.add_ingress_class(&c);
+                }
+            }
+            RuleKind::Ingress => {
+                if let Some(mut ing) = typed::<Ingress>(d) {
+                    ing.metadata.namespace = namespace_of(RuleKind::Ingress, d);
+                    view.add_ingress(ing);
+                }
+            }
+            RuleKind::AviInfraSetting => {
+                if let Some(a) = typed::<AviInfraSetting>(d) {
+                    view.add_infra_setting(a);
+                }
+            }
+            RuleKind::Service | RuleKind::Other => {
+                if (d.api_version.as_str(), d.kind.as_str()) == ("v1", "Namespace")
+                    && let Some(ns) = typed::<Namespace>(d)
+                {
+                    view.add_namespace(ns);
+                }
+            }
         }
     }
     view
 }
 
 /// Judges every document as a create, with the other documents as context.
-pub fn check_docs(docs: &[Doc], cfg: PolicyConfig) -> Report {
-    let view = view_of(docs);
+pub fn check_docs(docs: &[Doc], scope: &Scope) -> Report {
+    let view = view_of(docs, scope);
     let mut text = String::new();
     let mut all_admitted = true;
     for d in docs {
@@ -131,7 +163,7 @@ pub fn check_docs(docs: &[Doc], cfg: PolicyConfig) -> Report {
             object: Some(&raw),
             old_object: None,
         };
-        match policy::validate(&subject, &view, cfg) {
+        match policy::validate(&subject, &view, scope) {
             Err(e) => {
                 all_admitted = false;
                 let _ = writeln!(text, "Error from {} ({resource}): {e}", d.source);

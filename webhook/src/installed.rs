@@ -1,16 +1,17 @@
-//! Reflectors for kinds whose CRDs may not be installed. Most clusters run LoadBalancer
-//! Services only, without the Gateway CRDs: a reflector for a kind the apiserver does not
-//! serve would never sync, and the webhook, with `failurePolicy: Fail`, would refuse every
-//! Service write while it waits. So each optional kind is looked up in API discovery first:
-//! absent, it counts as synced with no objects, and discovery is asked again every
-//! [`DISCOVERY_INTERVAL`]; once served, its reflector starts and stays.
+//! The webhook's reflectors, for kinds that may not be installed. Most clusters run
+//! LoadBalancer Services only, without the Gateway CRDs: a reflector for a kind the apiserver
+//! does not serve would never sync, and the webhook, with `failurePolicy: Fail`, would refuse
+//! every Service write while it waits. So each kind is looked up in API discovery first
+//! (built-in kinds are served at once): absent, it counts as synced with no objects, and
+//! discovery is asked again every [`DISCOVERY_INTERVAL`]; once served, its reflector starts
+//! and stays.
 
 use std::fmt::Debug;
 use std::time::Duration;
 
 use futures::StreamExt;
 use kube::runtime::reflector::{Store, store::Writer};
-use kube::runtime::{WatchStreamExt, reflector, watcher};
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
@@ -40,16 +41,32 @@ where
     }
 }
 
-/// A task that fills `writer` from a watch of every `K` once the kind is served, and sends
-/// `true` on `settled` when the kind is known to be absent or its store has synced.
-pub async fn watch_when_installed<K>(
+/// The annotation `kubectl apply` writes: a copy of the object, which no rule reads.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops what no rule reads and what dominates an object's size in memory: managed fields and
+/// kubectl's last-applied copy.
+pub fn trim<K: Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove(LAST_APPLIED);
+    }
+}
+
+/// A task that fills `writer` from a watch of every `K` once the kind is served (objects
+/// [`trim`]med), passes each watch event to `on_event` after the store has it, and sends `true`
+/// on `settled` when the kind is known to be absent or its store has synced.
+pub async fn watch_when_installed<K, F>(
     client: Client,
     writer: Writer<K>,
     store: Store<K>,
     settled: watch::Sender<bool>,
     interval: Duration,
+    mut on_event: F,
 ) where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+    F: FnMut(&watcher::Event<K>) + Send,
 {
     let kind = K::kind(&());
     let api_version = K::api_version(&());
@@ -73,10 +90,17 @@ pub async fn watch_when_installed<K>(
         tokio::time::sleep(interval).await;
     }
     tracing::info!(%kind, %api_version, "kind installed: watching it");
-    let stream = reflector(writer, watcher(Api::<K>::all(client), watcher::Config::default()))
+    let stream = watcher(Api::<K>::all(client), watcher::Config::default())
         .default_backoff()
-        .applied_objects()
-        .for_each(|_| async {});
+        .modify(trim)
+        .reflect(writer)
+        .for_each(|event| {
+            match &event {
+                Ok(event) => on_event(event),
+                Err(e) => tracing::warn!(%kind, error = %e, "watch failed; retrying with backoff"),
+            }
+            async {}
+        });
     let synced = async {
         if store.wait_until_ready().await.is_ok() {
             tracing::info!(%kind, "cache synced");

@@ -6,7 +6,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use avigw_ops::LogArgs;
 use avigw_shared::config::{ConfigError, OpsPortArgs, Scope, ScopeArgs};
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::serve::{CertSource, ServeOptions};
 use clap::{Args, Parser, Subcommand};
 use kube::Client;
@@ -118,13 +117,6 @@ fn serve_settings(args: &ServeArgs) -> Result<(SocketAddr, Scope), ConfigError> 
     Ok((args.ops.validate()?, args.scope.clone().validate()?))
 }
 
-/// The admission settings of a validated scope.
-fn policy(scope: &Scope) -> PolicyConfig {
-    PolicyConfig {
-        default_lb_controller: scope.default_lb_controller,
-    }
-}
-
 fn check(files: &[PathBuf], scope: &Scope) -> ExitCode {
     let docs = match avigw_webhook::check::read_docs(files) {
         Ok(d) => d,
@@ -136,7 +128,7 @@ fn check(files: &[PathBuf], scope: &Scope) -> ExitCode {
     for note in &docs.notes {
         eprintln!("note: {note}");
     }
-    let report = avigw_webhook::check::check_docs(&docs.docs, policy(scope));
+    let report = avigw_webhook::check::check_docs(&docs.docs, scope);
     print!("{}", report.text);
     if report.all_admitted {
         ExitCode::SUCCESS
@@ -162,7 +154,7 @@ async fn serve(args: ServeArgs, metrics_addr: SocketAddr, scope: Scope) -> Resul
         listen: args.listen,
         metrics_addr,
         cert,
-        policy: policy(&scope),
+        scope,
     };
     let webhook = avigw_webhook::serve::start(opts, client).await?;
     tracing::info!(admission = %webhook.admission_addr, metrics = %webhook.metrics_addr, "avigw-webhook serving");
@@ -206,6 +198,9 @@ mod tests {
             "metrics-addr",
             "default-lb-controller",
             "default-domain",
+            "shard-vs-size",
+            "namespace-selector",
+            "blocked-namespace",
         ] {
             assert!(
                 flags.iter().any(|f| f.1 == shared),
@@ -235,7 +230,7 @@ mod tests {
             .scope
             .validate()
             .unwrap();
-        assert!(!policy(&off).default_lb_controller);
+        assert!(!off.default_lb_controller);
         let Command::Check { scope, files } = parse(&[
             "check",
             "-f",

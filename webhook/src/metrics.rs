@@ -4,6 +4,10 @@ use prometheus::{
     Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
+/// The `kind` of `avigw_admission_errors_total` for requests answered before their kind is
+/// known (a body that is too large, unreadable, or not an AdmissionReview).
+pub const UNKNOWN_KIND: &str = "Unknown";
+
 pub struct Metrics {
     registry: Registry,
     pub requests: IntCounterVec,
@@ -41,7 +45,7 @@ impl Metrics {
         let errors = IntCounterVec::new(
             Opts::new(
                 "avigw_admission_errors_total",
-                "Admission requests answered with an error instead of the rules' verdict",
+                "Admission requests answered with an error instead of the rules' verdict, by kind (Unknown: answered before the kind was read) and cause",
             ),
             &["kind", "error"],
         )?;

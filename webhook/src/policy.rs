@@ -3,17 +3,16 @@
 //! so the HTTPS server, the offline `check` command and tests share it.
 
 use avigw_shared::api::{AviInfraSetting, Gateway, GatewayClass, GatewaySpec, GatewayStatus};
+use avigw_shared::config::Scope;
 use avigw_shared::rules::{Change, ClusterView, Review, RuleKind, Verdict, judge};
 use k8s_openapi::api::core::v1::Service;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass, IngressSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 pub use crate::defaults::{MutateError, mutate};
-
-/// The webhook's name for the shared settings that decide which objects are avigw's.
-pub use avigw_shared::rules::OwnershipSettings as PolicyConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -60,20 +59,37 @@ fn decode<T: DeserializeOwned>(kind: RuleKind, v: &RawValue) -> Result<T, Decode
     })
 }
 
-/// The part of a Gateway's metadata the rules read. Decoding only this skips managedFields and
-/// the last-applied annotation, which dominate the cost of a full ObjectMeta.
+/// The part of a Gateway's or an Ingress's metadata the rules read. Decoding only this skips
+/// managedFields and the last-applied annotation, which dominate the cost of a full ObjectMeta.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct GatewayMeta {
+struct LeanMeta {
     name: Option<String>,
     namespace: Option<String>,
     generate_name: Option<String>,
+    creation_timestamp: Option<Time>,
+    deletion_timestamp: Option<Time>,
+    generation: Option<i64>,
+}
+
+impl LeanMeta {
+    fn into_meta(self) -> ObjectMeta {
+        ObjectMeta {
+            name: self.name,
+            namespace: self.namespace,
+            generate_name: self.generate_name,
+            creation_timestamp: self.creation_timestamp,
+            deletion_timestamp: self.deletion_timestamp,
+            generation: self.generation,
+            ..ObjectMeta::default()
+        }
+    }
 }
 
 #[derive(Deserialize)]
 pub(crate) struct LeanGateway {
     #[serde(default)]
-    metadata: GatewayMeta,
+    metadata: LeanMeta,
     pub(crate) spec: GatewaySpec,
     #[serde(default)]
     status: Option<GatewayStatus>,
@@ -82,9 +98,7 @@ pub(crate) struct LeanGateway {
 impl LeanGateway {
     fn into_gateway(self) -> Gateway {
         let mut gw = Gateway::new("", self.spec);
-        gw.metadata.name = self.metadata.name;
-        gw.metadata.namespace = self.metadata.namespace;
-        gw.metadata.generate_name = self.metadata.generate_name;
+        gw.metadata = self.metadata.into_meta();
         gw.status = self.status;
         gw
     }
@@ -92,6 +106,22 @@ impl LeanGateway {
 
 pub(crate) fn decode_gateway(v: &RawValue) -> Result<Gateway, DecodeError> {
     decode::<LeanGateway>(RuleKind::Gateway, v).map(LeanGateway::into_gateway)
+}
+
+#[derive(Deserialize)]
+struct LeanIngress {
+    #[serde(default)]
+    metadata: LeanMeta,
+    #[serde(default)]
+    spec: Option<IngressSpec>,
+}
+
+fn decode_ingress(v: &RawValue) -> Result<Ingress, DecodeError> {
+    decode::<LeanIngress>(RuleKind::Ingress, v).map(|i| Ingress {
+        metadata: i.metadata.into_meta(),
+        spec: i.spec,
+        status: None,
+    })
 }
 
 /// An object and, on update, the stored one, decoded.
@@ -117,6 +147,8 @@ enum Decoded {
     Gateway(Owned<Gateway>),
     Service(Owned<Service>),
     AviInfraSetting(Owned<AviInfraSetting>),
+    Ingress(Owned<Ingress>),
+    IngressClass(Owned<IngressClass>),
 }
 
 impl Decoded {
@@ -126,6 +158,8 @@ impl Decoded {
             Decoded::Gateway(o) => Review::Gateway(o.change()),
             Decoded::Service(o) => Review::Service(o.change()),
             Decoded::AviInfraSetting(o) => Review::AviInfraSetting(o.change()),
+            Decoded::Ingress(o) => Review::Ingress(o.change()),
+            Decoded::IngressClass(o) => Review::IngressClass(o.change()),
         }
     }
 
@@ -135,6 +169,8 @@ impl Decoded {
             Decoded::Gateway(o) => &o.new.metadata,
             Decoded::Service(o) => &o.new.metadata,
             Decoded::AviInfraSetting(o) => &o.new.metadata,
+            Decoded::Ingress(o) => &o.new.metadata,
+            Decoded::IngressClass(o) => &o.new.metadata,
         }
     }
 }
@@ -164,6 +200,19 @@ fn decode_subject(s: &Subject, obj: &RawValue) -> Result<Option<Decoded>, Decode
             old: None,
             new: decode(kind, obj)?,
         }),
+        RuleKind::Ingress => {
+            let mut new = decode_ingress(obj)?;
+            fill_namespace(&mut new.metadata, s.namespace);
+            let mut old = s.old().map(decode_ingress).transpose()?;
+            if let Some(old) = old.as_mut() {
+                fill_namespace(&mut old.metadata, s.namespace);
+            }
+            Decoded::Ingress(Owned { old, new })
+        }
+        RuleKind::IngressClass => Decoded::IngressClass(Owned {
+            old: s.old().map(|v| decode(kind, v)).transpose()?,
+            new: decode(kind, obj)?,
+        }),
         RuleKind::Other => return Ok(None),
     }))
 }
@@ -189,7 +238,7 @@ pub(crate) fn object_name(namespace: Option<&str>, meta: &ObjectMeta) -> String 
 }
 
 /// Runs the rules of SPEC §2 on one request. Deletes and kinds without rules pass untouched.
-pub fn validate(s: &Subject, view: &dyn ClusterView, cfg: PolicyConfig) -> Result<Validation, DecodeError> {
+pub fn validate(s: &Subject, view: &dyn ClusterView, scope: &Scope) -> Result<Validation, DecodeError> {
     let (Some(obj), false) = (
         s.object,
         matches!(s.operation, Operation::Delete | Operation::Connect),
@@ -201,7 +250,7 @@ pub fn validate(s: &Subject, view: &dyn ClusterView, cfg: PolicyConfig) -> Resul
     };
     let namespace = s.namespace.filter(|_| s.kind.namespaced());
     Ok(Validation {
-        verdict: judge(&decoded.review(), view, cfg),
+        verdict: judge(&decoded.review(), view, scope),
         object_name: object_name(namespace, decoded.metadata()),
     })
 }

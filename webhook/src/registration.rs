@@ -48,8 +48,10 @@ fn rule(group: &str, version: &str, resources: &[&str], scope: &str) -> RuleWith
     }
 }
 
-/// The objects both webhooks are called for.
-pub fn rules() -> Vec<RuleWithOperations> {
+/// The objects the mutating webhook is called for. Ingresses and IngressClasses have no
+/// admission defaults, so it is not called for them: a call per Ingress write would cost
+/// latency and, with `failurePolicy: Fail`, one more way for the write to fail.
+pub fn mutating_rules() -> Vec<RuleWithOperations> {
     vec![
         rule(
             "networking.x-k8s.io",
@@ -60,6 +62,19 @@ pub fn rules() -> Vec<RuleWithOperations> {
         rule("ako.vmware.com", "v1alpha1", &["aviinfrasettings"], "*"),
         rule("", "v1", &["services"], "Namespaced"),
     ]
+}
+
+/// The objects the validating webhook is called for: the mutating webhook's, Ingresses and
+/// IngressClasses.
+pub fn validating_rules() -> Vec<RuleWithOperations> {
+    let mut rules = mutating_rules();
+    rules.push(rule(
+        "networking.k8s.io",
+        "v1",
+        &["ingresses", "ingressclasses"],
+        "*",
+    ));
+    rules
 }
 
 /// Every namespace but kube-system, the install namespace and the excluded ones.
@@ -106,7 +121,7 @@ pub fn mutating(
             // The defaults are idempotent and no other webhook's change needs them again.
             reinvocation_policy: Some("Never".to_owned()),
             client_config,
-            rules: Some(rules()),
+            rules: Some(mutating_rules()),
             ..MutatingWebhook::default()
         }]),
     }
@@ -129,7 +144,7 @@ pub fn validating(
             match_policy: Some("Equivalent".to_owned()),
             namespace_selector: Some(namespace_selector(s)),
             client_config,
-            rules: Some(rules()),
+            rules: Some(validating_rules()),
             ..ValidatingWebhook::default()
         }]),
     }
@@ -194,5 +209,12 @@ mod tests {
             base64::engine::general_purpose::STANDARD.encode("PEM")
         );
         assert_eq!(docs[0]["webhooks"][0]["reinvocationPolicy"], "Never");
+        // Ingresses go to the validating webhook only: they have no defaults.
+        let resources = |d: &serde_yaml::Value| serde_yaml::to_string(&d["webhooks"][0]["rules"]).unwrap();
+        assert!(!resources(&docs[0]).contains("ingresses"));
+        assert!(
+            resources(&docs[1]).contains("- ingresses\n")
+                && resources(&docs[1]).contains("- ingressclasses\n")
+        );
     }
 }

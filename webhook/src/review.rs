@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use avigw_shared::config::Scope;
 use avigw_shared::rules::{ClusterView, RuleCode, RuleKind};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::policy::{self, Operation, PolicyConfig, Subject};
+use crate::policy::{self, Operation, Subject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -31,7 +32,8 @@ pub struct Reviewed {
     pub error: Option<&'static str>,
 }
 
-/// A request that is not an AdmissionReview at all: answered with HTTP 400.
+/// A request answered without a review: not an AdmissionReview at all (HTTP 400), or an
+/// answer that could not be encoded (HTTP 500).
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
     #[error("request body is not an admission.k8s.io/v1 AdmissionReview: {0}")]
@@ -40,6 +42,24 @@ pub enum ReviewError {
     NoRequest,
     #[error("encoding the response: {0}")]
     Encode(String),
+}
+
+impl ReviewError {
+    pub fn status(&self) -> axum::http::StatusCode {
+        match self {
+            ReviewError::Decode(_) | ReviewError::NoRequest => axum::http::StatusCode::BAD_REQUEST,
+            ReviewError::Encode(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `error` label of `avigw_admission_errors_total`.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            ReviewError::Decode(_) => "undecodable",
+            ReviewError::NoRequest => "no_request",
+            ReviewError::Encode(_) => "encode",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -123,7 +143,7 @@ pub fn review(
     body: &[u8],
     mode: Mode,
     view: &dyn ClusterView,
-    cfg: PolicyConfig,
+    scope: &Scope,
 ) -> Result<Reviewed, ReviewError> {
     let review: WireReview = serde_json::from_slice(body).map_err(|e| ReviewError::Decode(e.to_string()))?;
     if review.api_version != "admission.k8s.io/v1" || review.kind != "AdmissionReview" {
@@ -154,7 +174,7 @@ pub fn review(
     let mut denied_rules = Vec::new();
     let mut error = None;
     match mode {
-        Mode::Validate => match policy::validate(&subject, view, cfg) {
+        Mode::Validate => match policy::validate(&subject, view, scope) {
             Err(e) => {
                 error = Some("decode");
                 resp.allowed = false;

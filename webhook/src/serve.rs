@@ -7,15 +7,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use avigw_shared::api::{Gateway, GatewayClass};
-use kube::Client;
-use kube::runtime::reflector;
+use std::fmt::Debug;
+
+use avigw_shared::api::{AviInfraSetting, Gateway, GatewayClass};
+use avigw_shared::config::Scope;
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::watcher;
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::host_index::HostIndex;
 use crate::installed;
 use crate::metrics::Metrics;
-use crate::policy::PolicyConfig;
 use crate::server::{self, AppState, Readiness, Running};
 use crate::tls;
 use crate::view::StoreView;
@@ -35,7 +42,8 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     pub metrics_addr: SocketAddr,
     pub cert: CertSource,
-    pub policy: PolicyConfig,
+    /// Which objects are ours and how they are judged (the flags shared with the reconciler).
+    pub scope: Scope,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,37 +104,42 @@ pub async fn start(opts: ServeOptions, client: Client) -> Result<Webhook, ServeE
         )));
     }
 
-    let (classes, class_writer) = reflector::store::<GatewayClass>();
-    let (gateways, gw_writer) = reflector::store::<Gateway>();
-    let (class_settled, mut class_rx) = watch::channel(false);
-    let (gw_settled, mut gw_rx) = watch::channel(false);
-    tasks.push(tokio::spawn(installed::watch_when_installed(
-        client.clone(),
-        class_writer,
-        classes.clone(),
-        class_settled,
-        installed::DISCOVERY_INTERVAL,
-    )));
-    tasks.push(tokio::spawn(installed::watch_when_installed(
+    let mut reflectors = Reflectors {
         client,
-        gw_writer,
-        gateways.clone(),
-        gw_settled,
-        installed::DISCOVERY_INTERVAL,
-    )));
+        tasks: Vec::new(),
+        settled: Vec::new(),
+    };
+    let hosts = Arc::new(HostIndex::new(opts.scope.default_domain.clone()));
+    let index = hosts.clone();
+    let view = StoreView {
+        classes: reflectors.start::<GatewayClass, _>(|_| {}),
+        gateways: reflectors.start::<Gateway, _>(|_| {}),
+        ingress_classes: reflectors.start::<IngressClass, _>(|_| {}),
+        ingresses: reflectors.start::<Ingress, _>(move |e| index.apply(e)),
+        hosts,
+        namespaces: reflectors.start::<Namespace, _>(|_| {}),
+        infra_settings: reflectors.start::<AviInfraSetting, _>(|_| {}),
+    };
+    tasks.append(&mut reflectors.tasks);
     {
         let readiness = readiness.clone();
+        let mut settled = reflectors.settled;
         tasks.push(tokio::spawn(async move {
-            if class_rx.wait_for(|s| *s).await.is_ok() && gw_rx.wait_for(|s| *s).await.is_ok() {
-                readiness.set_view_synced();
-                tracing::info!("cluster view synced (GatewayClasses and Gateways, where installed)");
+            for rx in &mut settled {
+                if rx.wait_for(|s| *s).await.is_err() {
+                    return;
+                }
             }
+            readiness.set_view_synced();
+            tracing::info!(
+                "cluster view synced (GatewayClasses, Gateways, IngressClasses, Ingresses, Namespaces, AviInfraSettings, where installed)"
+            );
         }));
     }
 
     let state = AppState {
-        view: Arc::new(StoreView { classes, gateways }),
-        policy: opts.policy,
+        view: Arc::new(view),
+        scope: Arc::new(opts.scope),
         metrics,
         readiness: readiness.clone(),
     };
@@ -149,4 +162,34 @@ pub async fn start(opts: ServeOptions, client: Client) -> Result<Webhook, ServeE
         running,
         tasks,
     })
+}
+
+/// Starts the reflectors of the cluster view, each with the channel that says it has settled.
+struct Reflectors {
+    client: Client,
+    tasks: Vec<JoinHandle<()>>,
+    settled: Vec<watch::Receiver<bool>>,
+}
+
+impl Reflectors {
+    /// A store of every `K`, filled once the kind is served; `on_event` sees each watch event
+    /// after the store does.
+    fn start<K, F>(&mut self, on_event: F) -> Store<K>
+    where
+        K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+        F: FnMut(&watcher::Event<K>) + Send + 'static,
+    {
+        let (store, writer) = reflector::store::<K>();
+        let (settled, rx) = watch::channel(false);
+        self.settled.push(rx);
+        self.tasks.push(tokio::spawn(installed::watch_when_installed(
+            self.client.clone(),
+            writer,
+            store.clone(),
+            settled,
+            installed::DISCOVERY_INTERVAL,
+            on_event,
+        )));
+        store
+    }
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use avigw_ops::OpsServer;
+use avigw_shared::config::Scope;
 use avigw_shared::rules::ClusterView;
 use axum::Router;
 use axum::body::Bytes;
@@ -18,8 +19,7 @@ use axum::routing::post;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 
-use crate::metrics::Metrics;
-use crate::policy::PolicyConfig;
+use crate::metrics::{Metrics, UNKNOWN_KIND};
 use crate::review::{Mode, review};
 
 /// Admission requests larger than this are refused (the apiserver's own cap is 3 MiB).
@@ -47,7 +47,7 @@ impl Readiness {
 #[derive(Clone)]
 pub struct AppState {
     pub view: Arc<dyn ClusterView + Send + Sync>,
-    pub policy: PolicyConfig,
+    pub scope: Arc<Scope>,
     pub metrics: Arc<Metrics>,
     pub readiness: Arc<Readiness>,
 }
@@ -91,18 +91,29 @@ async fn mutate(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) 
 
 fn handle(s: AppState, mode: Mode, body: Result<Bytes, BytesRejection>) -> Response {
     let started = Instant::now();
+    // Answered before the object's kind is known: counted under a fixed kind, by cause.
+    let refuse = |error: &'static str, status: StatusCode, message: String| {
+        s.metrics.errors.with_label_values(&[UNKNOWN_KIND, error]).inc();
+        (status, message).into_response()
+    };
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return (
+            return refuse(
+                "too_large",
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("admission request body over {MAX_BODY_BYTES} bytes (3 MiB) refused"),
-            )
-                .into_response();
+            );
         }
-        Err(e) => return (e.status(), format!("cannot read request body: {e}")).into_response(),
+        Err(e) => {
+            return refuse(
+                "unreadable_body",
+                e.status(),
+                format!("cannot read request body: {e}"),
+            );
+        }
     };
-    match review(&body, mode, s.view.as_ref(), s.policy) {
+    match review(&body, mode, s.view.as_ref(), &s.scope) {
         Ok(r) => {
             let kind = r.kind.as_str();
             s.metrics
@@ -122,8 +133,8 @@ fn handle(s: AppState, mode: Mode, body: Result<Bytes, BytesRejection>) -> Respo
             ([(header::CONTENT_TYPE, "application/json")], r.body).into_response()
         }
         Err(e) => {
-            tracing::warn!(error = %e, "undecodable admission request");
-            (StatusCode::BAD_REQUEST, e.to_string()).into_response()
+            tracing::warn!(error = %e, "admission request not answered");
+            refuse(e.metric_label(), e.status(), e.to_string())
         }
     }
 }

@@ -133,3 +133,130 @@ fn stdin_is_read_with_a_dash() {
         "{text}"
     );
 }
+
+const INGRESSES: &str = "\
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: avi, annotations: {ingressclass.kubernetes.io/is-default-class: 'true'}}
+spec: {controller: ako.vmware.com/avi-lb}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: example.com/nginx}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: avi-edge}
+spec:
+  controller: ako.vmware.com/avi-lb
+  parameters: {apiGroup: example.com, kind: Thing, name: t}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: team-b}
+spec:
+  rules:
+  - host: shop.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: team-a}
+spec:
+  rules:
+  - host: shop.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: generated, namespace: team-a}
+spec:
+  rules:
+  - http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: theirs, namespace: team-c}
+spec:
+  ingressClassName: nginx
+  rules: [{host: '*.wild.com'}]
+";
+
+#[test]
+fn ingress_files_are_judged_against_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ingresses.yaml");
+    std::fs::write(&f, INGRESSES).unwrap();
+    let (code, out, _) = check(&["-f", f.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("ingressclass.networking.k8s.io/avi: admitted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ingressclass.networking.k8s.io/nginx: admitted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ingresses.yaml#3 (ingressclass.networking.k8s.io/avi-edge): denied: IngressClass avi-edge is invalid: spec.parameters: Unsupported value: apiGroup \"example.com\" kind \"Thing\" scope \"\": supported: apiGroup \"ako.vmware.com\" kind \"AviInfraSetting\" scope \"Cluster\" or unset"),
+        "{out}"
+    );
+    // Without timestamps, namespace/name order the claims as the translation does: team-a owns
+    // the host, wherever its Ingress stands in the files.
+    assert!(out.contains("ingress.networking.k8s.io/web: admitted"), "{out}");
+    assert!(
+        out.contains("ingresses.yaml#4 (ingress.networking.k8s.io/web): denied: Ingress team-b/web is invalid: spec.rules[0].host: \"shop.example.com\" is already served by Ingress team-a/web: a host belongs to one namespace: use another host or create this Ingress in namespace team-a"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Warning: spec.rules[0].host: is empty and no --default-domain is set: the rule is skipped: set a host\ningress.networking.k8s.io/generated: admitted"),
+        "{out}"
+    );
+    // Another controller's Ingress is not judged.
+    assert!(
+        out.contains("ingress.networking.k8s.io/theirs: admitted"),
+        "{out}"
+    );
+    assert_eq!(out.matches("denied").count(), 2, "{out}");
+}
+
+#[test]
+fn ingress_files_are_judged_with_the_scope_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ingresses.yaml");
+    let namespaces = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b, labels: {avi: 'on'}}\n---\n";
+    std::fs::write(&f, format!("{namespaces}{INGRESSES}")).unwrap();
+    let path = f.to_str().unwrap();
+    // team-a is not synced: its Ingress holds no host, so team-b's is the owner and team-a's is
+    // denied (the ING rules judge Ingresses of ours in any namespace); a generated host needs
+    // no warning with --default-domain.
+    for flags in [
+        &[
+            "--blocked-namespace",
+            "team-a",
+            "--default-domain",
+            "avi.example.com",
+        ][..],
+        &[
+            "--namespace-selector",
+            "avi=on",
+            "--default-domain",
+            "avi.example.com",
+        ][..],
+    ] {
+        let mut args = vec!["-f", path];
+        args.extend_from_slice(flags);
+        let (code, out, _) = check(&args);
+        assert_eq!(code, 1, "{flags:?}: {out}");
+        assert!(
+            out.contains("(ingress.networking.k8s.io/web): denied: Ingress team-a/web is invalid: spec.rules[0].host: \"shop.example.com\" is already served by Ingress team-b/web"),
+            "{flags:?}: {out}"
+        );
+        assert_eq!(out.matches("denied").count(), 2, "{flags:?}: {out}");
+        assert!(!out.contains("Warning"), "{flags:?}: {out}");
+    }
+    let (code, _, err) = check(&["-f", path, "--shard-vs-size", "HUGE"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--shard-vs-size"), "{err}");
+}

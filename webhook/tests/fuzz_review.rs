@@ -2,7 +2,7 @@
 //! mutated node by node. Nothing may panic; every answer is a 400-class error or a well-formed
 //! AdmissionReview echoing the uid. `AVIGW_FUZZ_CASES` raises the case count for long runs.
 
-use avigw_webhook::policy::PolicyConfig;
+use avigw_shared::config::Scope;
 use avigw_webhook::review::{Mode, review};
 use avigw_webhook::view::StaticView;
 use proptest::prelude::*;
@@ -101,7 +101,7 @@ fn replace_nth(v: &mut Value, n: &mut usize, with: &Value) -> bool {
 
 fn check(body: &[u8]) -> Result<(), TestCaseError> {
     for mode in [Mode::Validate, Mode::Mutate] {
-        if let Ok(r) = review(body, mode, &view(), PolicyConfig::default()) {
+        if let Ok(r) = review(body, mode, &view(), &Scope::default()) {
             let out: Value =
                 serde_json::from_slice(&r.body).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&out["apiVersion"], "admission.k8s.io/v1");

@@ -1,6 +1,6 @@
 //! AdmissionReview in, AdmissionReview out: the policy as the apiserver sees it.
 
-use avigw_webhook::policy::PolicyConfig;
+use avigw_shared::config::Scope;
 use avigw_webhook::review::{Mode, ReviewError, review};
 use avigw_webhook::view::StaticView;
 use proptest::prelude::*;
@@ -19,7 +19,10 @@ fn gateway(listeners: Value) -> Value {
 }
 
 fn request(group: &str, kind: &str, op: &str, object: Value, old: Value) -> Vec<u8> {
-    let version = if group.is_empty() { "v1" } else { "v1alpha1" };
+    let version = match group {
+        "" | "networking.k8s.io" => "v1",
+        _ => "v1alpha1",
+    };
     serde_json::to_vec(&json!({
         "apiVersion": "admission.k8s.io/v1",
         "kind": "AdmissionReview",
@@ -40,7 +43,7 @@ fn request(group: &str, kind: &str, op: &str, object: Value, old: Value) -> Vec<
 }
 
 fn run(mode: Mode, body: &[u8]) -> Value {
-    let r = review(body, mode, &view(), PolicyConfig::default()).unwrap();
+    let r = review(body, mode, &view(), &Scope::default()).unwrap();
     serde_json::from_slice(&r.body).unwrap()
 }
 
@@ -89,7 +92,7 @@ fn valid_gateway_is_allowed_and_namespace_comes_from_the_request() {
         &request("networking.x-k8s.io", "Gateway", "CREATE", gw, Value::Null),
         Mode::Validate,
         &view(),
-        PolicyConfig::default(),
+        &Scope::default(),
     )
     .unwrap();
     assert!(r.allowed && !r.mutated);
@@ -223,7 +226,7 @@ fn undecodable_requests_are_errors_not_panics() {
         b"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}",
         b"{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}",
     ] {
-        let e = review(body, Mode::Validate, &view(), PolicyConfig::default()).unwrap_err();
+        let e = review(body, Mode::Validate, &view(), &Scope::default()).unwrap_err();
         assert!(
             matches!(e, ReviewError::Decode(_) | ReviewError::NoRequest),
             "{e}"
@@ -371,7 +374,7 @@ fn undefaultable_gateway_request() -> Vec<u8> {
 fn defaults_that_cannot_be_patched_are_an_error_answer() {
     let body = undefaultable_gateway_request();
     assert!(String::from_utf8_lossy(&body).contains("1e400"));
-    let r = review(&body, Mode::Mutate, &view(), PolicyConfig::default()).unwrap();
+    let r = review(&body, Mode::Mutate, &view(), &Scope::default()).unwrap();
     let out: Value = serde_json::from_slice(&r.body).unwrap();
     let resp = &out["response"];
     assert_eq!(resp["uid"], "3f1d2c9a-0000-4000-8000-000000000001");
@@ -385,5 +388,88 @@ fn defaults_that_cannot_be_patched_are_an_error_answer() {
             "cannot build the admission defaults patch for Gateway blue/gw: the object does not parse as JSON: "
         ),
         "{message}"
+    );
+}
+
+fn ingress_view() -> StaticView {
+    let mut v = StaticView::default();
+    v.add_ingress_class(&serde_json::from_value(json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "avi", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}}, "spec": {"controller": "ako.vmware.com/avi-lb"}})).unwrap());
+    v.add_ingress(serde_json::from_value(json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web", "namespace": "red", "creationTimestamp": "2024-01-01T00:00:00Z"}, "spec": {"rules": [{"host": "web.blue.avi.internal", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}]}})).unwrap());
+    v
+}
+
+/// An Ingress `blue/web` without a namespace in its metadata (the request names it), with a
+/// host-less rule, the way kubectl sends it: managedFields and the last-applied annotation.
+fn hostless_ingress() -> Value {
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "web", "creationTimestamp": "2024-02-01T00:00:00Z", "generation": 1,
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"kind\":\"Ingress\"}"},
+            "managedFields": [{"manager": "kubectl", "operation": "Apply", "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {}}}]},
+        "spec": {"rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}]}})
+}
+
+#[test]
+fn ingresses_are_judged_with_the_scope_and_the_requests_namespace() {
+    let body = request(
+        "networking.k8s.io",
+        "Ingress",
+        "CREATE",
+        hostless_ingress(),
+        Value::Null,
+    );
+    // Without --default-domain the rule is skipped, with a warning.
+    let r = review(&body, Mode::Validate, &ingress_view(), &Scope::default()).unwrap();
+    assert!(r.allowed && !r.mutated);
+    assert_eq!(r.kind.as_str(), "Ingress");
+    let out: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        out["response"]["warnings"],
+        json!([
+            "spec.rules[0].host: is empty and no --default-domain is set: the rule is skipped: set a host"
+        ])
+    );
+    // With it the rule's host is web.blue.avi.internal, which namespace red already serves.
+    let scope = Scope {
+        default_domain: Some("avi.internal".into()),
+        ..Scope::default()
+    };
+    let r = review(&body, Mode::Validate, &ingress_view(), &scope).unwrap();
+    let out: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(
+        r.denied_rules.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        ["ING-HOST-TAKEN"]
+    );
+    assert_eq!(
+        out["response"]["status"]["message"],
+        "Ingress blue/web is invalid: spec.rules[0].host: \"web.blue.avi.internal\" is already served by Ingress red/web: a host belongs to one namespace: use another host or create this Ingress in namespace red"
+    );
+    // The mutating webhook has nothing to do for an Ingress.
+    let r = review(&body, Mode::Mutate, &ingress_view(), &scope).unwrap();
+    assert!(r.allowed && !r.mutated);
+}
+
+#[test]
+fn an_undecodable_ingress_is_a_400_answer() {
+    let mut bad = hostless_ingress();
+    bad["spec"]["rules"] = json!("not a list");
+    let out: Value = serde_json::from_slice(
+        &review(
+            &request("networking.k8s.io", "Ingress", "CREATE", bad, Value::Null),
+            Mode::Validate,
+            &ingress_view(),
+            &Scope::default(),
+        )
+        .unwrap()
+        .body,
+    )
+    .unwrap();
+    assert_eq!(out["response"]["allowed"], false);
+    assert_eq!(out["response"]["status"]["code"], 400);
+    assert!(
+        out["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot decode the Ingress in the request: "),
+        "{out}"
     );
 }

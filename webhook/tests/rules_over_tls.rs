@@ -1,11 +1,11 @@
-//! Every SPEC §2 rule through the real HTTPS server: the exact denial text, warnings, allows,
-//! and the mutating patch applied giving an object that validates and needs no further patch.
+//! Every SPEC §2 and SPEC-ingress §2 rule the webhook decides, through the real HTTPS server:
+//! the exact denial text, warnings, allows, and the mutating patch applied giving an object
+//! that validates and needs no further patch.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::server::{self, AppState, Readiness};
 use avigw_webhook::tls;
 use avigw_webhook::view::StaticView;
@@ -39,7 +39,10 @@ fn class(controller: &str, params: Value) -> Value {
 }
 
 fn review(group: &str, kind: &str, op: &str, object: &Value, old: &Value) -> Value {
-    let version = if group.is_empty() { "v1" } else { "v1alpha1" };
+    let version = match group {
+        "" | "networking.k8s.io" => "v1",
+        _ => "v1alpha1",
+    };
     json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
         "uid": "uid-x", "kind": {"group": group, "version": version, "kind": kind},
         "resource": {"group": group, "version": version, "resource": "x"},
@@ -169,7 +172,7 @@ async fn serve(view: StaticView) -> (server::Running, reqwest::Client) {
     let leaf = loaded.key.cert[0].clone();
     let state = AppState {
         view: Arc::new(view),
-        policy: PolicyConfig::default(),
+        scope: Default::default(),
         metrics: Arc::new(Metrics::new().unwrap()),
         readiness: Arc::new(Readiness::default()),
     };
@@ -197,18 +200,16 @@ async fn serve(view: StaticView) -> (server::Running, reqwest::Client) {
     )
 }
 
-#[tokio::test]
-async fn every_rule_over_https() {
-    let mut view = StaticView::default();
-    view.add_class(serde_json::from_value(class("ako.vmware.com/avi-lb", Value::Null)).unwrap());
-    view.add_gateway(serde_json::from_value(gw(tcp80(), json!([]))).unwrap());
-    let (running, client) = serve(view).await;
-    let url = |p: &str| format!("https://localhost:{}{p}", running.admission_addr.port());
-
+/// Posts every case and checks its answer; returns the rule codes seen (denials and warnings).
+async fn check_cases(
+    client: &reqwest::Client,
+    url: &str,
+    cases: Vec<Case>,
+) -> std::collections::BTreeSet<String> {
     let mut rules_seen = std::collections::BTreeSet::new();
-    for c in cases() {
+    for c in cases {
         let body = review(c.group, c.kind, c.op, &c.object, &c.old);
-        let out: Value = post(&client, &url("/validate"), &body).await;
+        let out: Value = post(client, url, &body).await;
         let resp = &out["response"];
         assert_eq!(resp["uid"], "uid-x");
         let warnings: Vec<String> = resp
@@ -216,6 +217,9 @@ async fn every_rule_over_https() {
             .and_then(|w| serde_json::from_value(w.clone()).ok())
             .unwrap_or_default();
         assert_eq!(warnings, c.warnings, "{}", c.object);
+        for w in &warnings {
+            assert!(w.len() <= 256, "{} characters: {w}", w.len());
+        }
         if c.denied.is_empty() {
             assert_eq!(resp["allowed"], true, "{out}");
             continue;
@@ -235,8 +239,20 @@ async fn every_rule_over_https() {
         };
         let want: Vec<&str> = c.denied.iter().map(|(_, m)| m.as_str()).collect();
         assert_eq!(lines, want);
-        rules_seen.insert(c.denied[0].0);
+        rules_seen.insert(c.denied[0].0.to_owned());
     }
+    rules_seen
+}
+
+#[tokio::test]
+async fn every_rule_over_https() {
+    let mut view = StaticView::default();
+    view.add_class(serde_json::from_value(class("ako.vmware.com/avi-lb", Value::Null)).unwrap());
+    view.add_gateway(serde_json::from_value(gw(tcp80(), json!([]))).unwrap());
+    let (running, client) = serve(view).await;
+    let url = |p: &str| format!("https://localhost:{}{p}", running.admission_addr.port());
+
+    let rules_seen = check_cases(&client, &url("/validate"), cases()).await;
     assert_eq!(
         rules_seen.len(),
         17,
@@ -306,5 +322,377 @@ async fn truncated_and_wrong_version_requests_get_400() {
                 .starts_with("request body is not an admission.k8s.io/v1 AdmissionReview")
         );
     }
+    running.shutdown(Duration::from_secs(1)).await;
+}
+
+const NET: &str = "networking.k8s.io";
+
+/// An Ingress `ns/name` of class `class` with `spec` (JSON) besides the class.
+fn ingress(ns: &str, name: &str, class: &str, mut spec: Value) -> Value {
+    spec["ingressClassName"] = json!(class);
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": name, "namespace": ns}, "spec": spec})
+}
+
+fn http_rule(host: &str, path: &str, path_type: &str) -> Value {
+    json!({"host": host, "http": {"paths": [{"path": path, "pathType": path_type, "backend": {"service": {"name": "svc", "port": {"number": 80}}}}]}})
+}
+
+fn ingress_class(name: &str, controller: &str, params: Value) -> Value {
+    json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": name}, "spec": {"controller": controller, "parameters": params}})
+}
+
+fn at(mut obj: Value, created: &str) -> Value {
+    obj["metadata"]["creationTimestamp"] = json!(created);
+    obj
+}
+
+fn one(op: &'static str, kind: &'static str, object: Value, old: Value) -> Case {
+    Case {
+        group: NET,
+        kind,
+        op,
+        object,
+        old,
+        denied: vec![],
+        warnings: vec![],
+    }
+}
+
+fn denial(
+    kind: &'static str,
+    op: &'static str,
+    object: Value,
+    old: Value,
+    code: &'static str,
+    line: &str,
+) -> Case {
+    Case {
+        denied: vec![(code, line.to_owned())],
+        ..one(op, kind, object, old)
+    }
+}
+
+fn warning(object: Value, line: &str) -> Case {
+    Case {
+        warnings: vec![line.to_owned()],
+        ..one("CREATE", "Ingress", object, Value::Null)
+    }
+}
+
+/// The objects the webhook's reflectors hold for the Ingress cases: classes `avi` (ours) and
+/// `nginx` (another controller's); team-a/web serving shop.example.com; shop/old serving a.com
+/// /x with Secret old-tls; team-b/legacy, which named shop.example.com before the webhook was
+/// installed.
+fn ingress_view() -> StaticView {
+    let mut view = StaticView::default();
+    for c in [
+        ingress_class("avi", "ako.vmware.com/avi-lb", Value::Null),
+        ingress_class("nginx", "example.com/nginx", Value::Null),
+    ] {
+        view.add_ingress_class(&serde_json::from_value(c).unwrap());
+    }
+    for i in [
+        at(
+            ingress(
+                "team-a",
+                "web",
+                "avi",
+                json!({"rules": [http_rule("shop.example.com", "/", "Prefix")]}),
+            ),
+            "2024-01-01T00:00:00Z",
+        ),
+        at(
+            ingress(
+                "shop",
+                "old",
+                "avi",
+                json!({"tls": [{"hosts": ["a.com"], "secretName": "old-tls"}], "rules": [http_rule("a.com", "/x", "Prefix")]}),
+            ),
+            "2024-01-01T00:01:00Z",
+        ),
+        at(
+            ingress(
+                "team-b",
+                "legacy",
+                "avi",
+                json!({"rules": [http_rule("shop.example.com", "/b", "Prefix")]}),
+            ),
+            "2024-01-01T00:02:00Z",
+        ),
+    ] {
+        view.add_ingress(serde_json::from_value(i).unwrap());
+    }
+    view
+}
+
+/// (rule code, case): every ING-/ICL- code the webhook decides, with its exact text.
+fn ingress_cases() -> Vec<(&'static str, Case)> {
+    let taken = "spec.rules[1].host: \"shop.example.com\" is already served by Ingress team-a/web: a host belongs to one namespace: use another host or create this Ingress in namespace team-a";
+    let two_hosts = ingress(
+        "team-b",
+        "web",
+        "avi",
+        json!({"rules": [http_rule("other.com", "/", "Prefix"), http_rule("shop.example.com", "/", "Prefix")]}),
+    );
+    let one_host = ingress(
+        "team-b",
+        "web",
+        "avi",
+        json!({"rules": [http_rule("other.com", "/", "Prefix")]}),
+    );
+    let legacy_old = at(
+        ingress(
+            "team-b",
+            "legacy",
+            "avi",
+            json!({"rules": [http_rule("shop.example.com", "/b", "Prefix")]}),
+        ),
+        "2024-01-01T00:02:00Z",
+    );
+    let mut legacy_new = legacy_old.clone();
+    legacy_new["spec"]["rules"][0]["http"]["paths"][0]["path"] = json!("/c");
+    let service_backend = json!({"service": {"name": "svc", "port": {"number": 80}}});
+    vec![
+        (
+            "ING-HOST-TAKEN",
+            denial(
+                "Ingress",
+                "CREATE",
+                two_hosts.clone(),
+                Value::Null,
+                "ING-HOST-TAKEN",
+                taken,
+            ),
+        ),
+        // An update is judged on the hosts the stored object lacked: adding one is denied...
+        (
+            "ING-HOST-TAKEN",
+            denial("Ingress", "UPDATE", two_hosts, one_host, "ING-HOST-TAKEN", taken),
+        ),
+        // ...keeping one that got in before is not.
+        ("", one("UPDATE", "Ingress", legacy_new, legacy_old)),
+        (
+            "ING-HOST-WILDCARD",
+            denial(
+                "Ingress",
+                "CREATE",
+                ingress(
+                    "shop",
+                    "wild",
+                    "avi",
+                    json!({"rules": [http_rule("*.a.com", "/", "Prefix")]}),
+                ),
+                Value::Null,
+                "ING-HOST-WILDCARD",
+                "spec.rules[0].host: \"*.a.com\": wildcard hosts are not supported yet: use the full host name",
+            ),
+        ),
+        (
+            "ING-BACKEND-RESOURCE",
+            denial(
+                "Ingress",
+                "CREATE",
+                ingress(
+                    "shop",
+                    "bucket",
+                    "avi",
+                    json!({"rules": [{"host": "r.com", "http": {"paths": [
+                {"path": "/", "pathType": "Prefix", "backend": service_backend},
+                {"path": "/b", "pathType": "Prefix", "backend": {"resource": {"apiGroup": "k8s.example.com", "kind": "Bucket", "name": "pics"}}}]}}]}),
+                ),
+                Value::Null,
+                "ING-BACKEND-RESOURCE",
+                "spec.rules[0].http.paths[1].backend.resource: Unsupported value: k8s.example.com/Bucket \"pics\": only service backends are supported: set backend.service",
+            ),
+        ),
+        (
+            "ICL-PARAMS",
+            denial(
+                "IngressClass",
+                "CREATE",
+                ingress_class(
+                    "avi-edge",
+                    "ako.vmware.com/avi-lb",
+                    json!({"apiGroup": "example.com", "kind": "Thing", "name": "t", "scope": "Namespace", "namespace": "x"}),
+                ),
+                Value::Null,
+                "ICL-PARAMS",
+                "spec.parameters: Unsupported value: apiGroup \"example.com\" kind \"Thing\" scope \"Namespace\": supported: apiGroup \"ako.vmware.com\" kind \"AviInfraSetting\" scope \"Cluster\" or unset",
+            ),
+        ),
+        (
+            "ICL-CONTROLLER-IMMUTABLE",
+            denial(
+                "IngressClass",
+                "UPDATE",
+                ingress_class("avi", "example.com/nginx", Value::Null),
+                ingress_class("avi", "ako.vmware.com/avi-lb", Value::Null),
+                "ICL-CONTROLLER-IMMUTABLE",
+                "spec.controller: Invalid value: \"example.com/nginx\": field is immutable (it was \"ako.vmware.com/avi-lb\"); create a new IngressClass instead",
+            ),
+        ),
+        (
+            "ING-RULE-NO-HTTP",
+            warning(
+                ingress("shop", "nohttp", "avi", json!({"rules": [{"host": "n.com"}]})),
+                "spec.rules[0]: the rule for host \"n.com\" has no http paths: the rule is not served: add http.paths",
+            ),
+        ),
+        (
+            "ING-DEFAULT-BACKEND",
+            warning(
+                ingress(
+                    "shop",
+                    "default",
+                    "avi",
+                    json!({"defaultBackend": service_backend, "rules": [http_rule("d.com", "/", "Prefix")]}),
+                ),
+                "spec.defaultBackend: is not used by avigw: add a rule with path \"/\" instead",
+            ),
+        ),
+        (
+            "ING-HOST-EMPTY",
+            warning(
+                ingress(
+                    "shop",
+                    "nohost",
+                    "avi",
+                    json!({"rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": service_backend}]}}]}),
+                ),
+                "spec.rules[0].host: is empty and no --default-domain is set: the rule is skipped: set a host",
+            ),
+        ),
+        (
+            "ING-TLS-UNUSED-HOST",
+            warning(
+                ingress(
+                    "shop",
+                    "unused",
+                    "avi",
+                    json!({"tls": [{"hosts": ["u.com", "z.com"], "secretName": "s"}], "rules": [http_rule("u.com", "/", "Prefix")]}),
+                ),
+                "spec.tls[0].hosts[1]: \"z.com\" is the host of no rule of this Ingress: add a rule for it or remove it",
+            ),
+        ),
+        (
+            "ING-PATH-DUPLICATE",
+            warning(
+                ingress(
+                    "shop",
+                    "dup",
+                    "avi",
+                    json!({"rules": [http_rule("a.com", "/x", "Prefix")]}),
+                ),
+                "spec.rules[0].http.paths[0]: host \"a.com\" path \"/x\" (Prefix) is already served by the older Ingress shop/old: this entry is not served: remove it or change its path",
+            ),
+        ),
+        (
+            "ING-TLS-CONFLICT",
+            warning(
+                ingress(
+                    "shop",
+                    "tls",
+                    "avi",
+                    json!({"tls": [{"hosts": ["a.com"], "secretName": "new-tls"}], "rules": [http_rule("a.com", "/y", "Prefix")]}),
+                ),
+                "spec.tls[0].secretName: host \"a.com\" already gets Secret \"old-tls\" from the older Ingress shop/old, not \"new-tls\": the older one's is used: use the same Secret or remove the host from this entry",
+            ),
+        ),
+        (
+            "ING-PATH-EXACT-HTTP",
+            warning(
+                ingress(
+                    "shop",
+                    "exact",
+                    "avi",
+                    json!({"rules": [http_rule("e.com", "/x", "Exact")]}),
+                ),
+                "spec.rules[0].http.paths[0].pathType: Exact path \"/x\" on host \"e.com\" is matched as a case-insensitive prefix on the shared virtual service (no Ingress lists the host under spec.tls): add the host under spec.tls or use shard size DEDICATED",
+            ),
+        ),
+        // Valid: no findings.
+        (
+            "",
+            one(
+                "CREATE",
+                "Ingress",
+                ingress(
+                    "shop",
+                    "fine",
+                    "avi",
+                    json!({"tls": [{"hosts": ["f.com"], "secretName": "f-tls"}], "rules": [http_rule("f.com", "/", "Prefix"), http_rule("f.com", "/v1", "Exact")]}),
+                ),
+                Value::Null,
+            ),
+        ),
+        (
+            "",
+            one(
+                "CREATE",
+                "IngressClass",
+                ingress_class(
+                    "avi-is1",
+                    "ako.vmware.com/avi-lb",
+                    json!({"apiGroup": "ako.vmware.com", "kind": "AviInfraSetting", "name": "is1"}),
+                ),
+                Value::Null,
+            ),
+        ),
+        // Another controller's Ingress and class are never judged, whatever they hold.
+        (
+            "",
+            one(
+                "CREATE",
+                "Ingress",
+                ingress(
+                    "team-c",
+                    "theirs",
+                    "nginx",
+                    json!({"defaultBackend": service_backend, "tls": [{"hosts": ["*.w.com"]}], "rules": [
+                http_rule("shop.example.com", "/x", "Exact"), {"host": "*.x.com"},
+                {"host": "b.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"resource": {"apiGroup": "x", "kind": "Y", "name": "z"}}}]}}]}),
+                ),
+                Value::Null,
+            ),
+        ),
+        (
+            "",
+            one(
+                "CREATE",
+                "IngressClass",
+                ingress_class(
+                    "haproxy",
+                    "example.com/haproxy",
+                    json!({"apiGroup": "example.com", "kind": "Thing", "name": "t"}),
+                ),
+                Value::Null,
+            ),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_ingress_rule_over_https() {
+    let (running, client) = serve(ingress_view()).await;
+    let url = format!("https://localhost:{}/validate", running.admission_addr.port());
+    let cases = ingress_cases();
+    let codes: std::collections::BTreeSet<&str> =
+        cases.iter().map(|(c, _)| *c).filter(|c| !c.is_empty()).collect();
+    let denials_seen = check_cases(&client, &url, cases.into_iter().map(|(_, c)| c).collect()).await;
+    assert_eq!(
+        denials_seen.into_iter().collect::<Vec<_>>(),
+        [
+            "ICL-CONTROLLER-IMMUTABLE",
+            "ICL-PARAMS",
+            "ING-BACKEND-RESOURCE",
+            "ING-HOST-TAKEN",
+            "ING-HOST-WILDCARD"
+        ]
+    );
+    assert_eq!(
+        codes.len(),
+        12,
+        "every ING-/ICL- code the webhook decides: {codes:?}"
+    );
     running.shutdown(Duration::from_secs(1)).await;
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::server::{self, AppState, Readiness, Running};
 use avigw_webhook::tls::{self, ReloadingResolver};
 use avigw_webhook::view::StaticView;
@@ -70,7 +69,7 @@ async fn start(cert: &Cert) -> Harness {
     view.add_class(serde_json::from_value(json!({"apiVersion": "networking.x-k8s.io/v1alpha1", "kind": "GatewayClass", "metadata": {"name": "avi"}, "spec": {"controller": "ako.vmware.com/avi-lb"}})).unwrap());
     let state = AppState {
         view: Arc::new(view),
-        policy: PolicyConfig::default(),
+        scope: Default::default(),
         metrics: metrics.clone(),
         readiness: readiness.clone(),
     };
@@ -178,6 +177,33 @@ async fn admission_over_tls_with_limits_probes_and_metrics() {
         "admission request body over 3145728 bytes (3 MiB) refused"
     );
 
+    let empty = c
+        .post(format!("{base}/validate"))
+        .json(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 400);
+    assert_eq!(empty.text().await.unwrap(), "AdmissionReview has no request");
+
+    // A body cut short: the client says 100 bytes, sends 3 and closes.
+    {
+        use tokio::io::AsyncWriteExt;
+        let connector =
+            tokio_rustls::TlsConnector::from(Arc::new(client_config(&[&cert.der], rustls::ALL_VERSIONS)));
+        let tcp = tokio::net::TcpStream::connect(h.running.admission_addr)
+            .await
+            .unwrap();
+        let mut tls = connector
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await
+            .unwrap();
+        tls.write_all(b"POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc")
+            .await
+            .unwrap();
+        tls.shutdown().await.unwrap();
+    }
+
     // Exactly 3 MiB of padding inside a valid review still fits.
     let mut body = serde_json::to_vec(&review_body(json!([{"protocol": "TCP", "port": 80}]))).unwrap();
     body.pop();
@@ -201,14 +227,22 @@ async fn admission_over_tls_with_limits_probes_and_metrics() {
         .await;
     assert!(!plaintext.map(|r| r.status().is_success()).unwrap_or(false));
 
-    let text = plain
-        .get(format!("{ops}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The cut-short body is read (and fails) on the server's own time: wait for its count.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        let text = plain
+            .get(format!("{ops}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains(r#"error="unreadable_body""#) || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(text.contains(r#"avigw_admission_requests_total{allowed="false",kind="Gateway",mutated="false",operation="CREATE"} 1"#), "{text}");
     assert!(text.contains(r#"avigw_admission_requests_total{allowed="true",kind="Gateway",mutated="true",operation="CREATE"} 1"#), "{text}");
     assert!(
@@ -216,6 +250,14 @@ async fn admission_over_tls_with_limits_probes_and_metrics() {
         "{text}"
     );
     assert!(text.contains("avigw_admission_duration_seconds_bucket{kind=\"Gateway\""));
+    // Requests answered before their kind is read: counted by cause, under kind "Unknown", and
+    // nowhere else.
+    for cause in ["undecodable", "too_large", "no_request", "unreadable_body"] {
+        let line = format!(r#"avigw_admission_errors_total{{error="{cause}",kind="Unknown"}} 1"#);
+        assert!(text.contains(&line), "{line} in\n{text}");
+    }
+    assert!(!text.contains(r#"kind="Unknown",mutated"#), "{text}");
+    assert!(!text.contains(r#"avigw_admission_duration_seconds_count{kind="Unknown"}"#));
     assert!(text.contains("avigw_webhook_certificate_expiry_timestamp_seconds "));
     h.running.shutdown(Duration::from_secs(1)).await;
 }

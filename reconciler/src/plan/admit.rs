@@ -1,14 +1,20 @@
 //! What the apiserver does with avigw's webhooks installed: mutating defaults, then the
-//! validating rules (SPEC §2), judged against the same snapshot `plan` then translates. Also
-//! fills in an AviInfraSetting's status the way the reconciler would, so that `plan` shows
-//! whether it applies.
+//! validating rules (SPEC §2, SPEC-ingress §2), judged against the same snapshot `plan` then
+//! translates (Ingress-aware, with the Secrets its TLS hosts name). Also fills in an
+//! AviInfraSetting's status the way the reconciler would, so that `plan` shows whether it
+//! applies.
 
-use avigw_shared::config::ServiceType;
-use avigw_shared::rules::{OwnershipSettings, default_gateway, judge};
-use avigw_shared::translate::{Object, Snapshot, infra_setting_status};
+use std::collections::BTreeMap;
+
+use avigw_shared::config::Config;
+use avigw_shared::rules::{default_gateway, judge};
+use avigw_shared::translate::{ObjKey, Object, Snapshot, infra_setting_status};
+use k8s_openapi::api::networking::v1::Ingress;
 
 pub(crate) struct Admitted {
     pub snapshot: Snapshot,
+    /// Every Ingress of the input as stored (the later definition of one wins).
+    pub ingresses: BTreeMap<ObjKey, Ingress>,
     /// One denial message per refused object.
     pub denials: Vec<String>,
     pub warnings: Vec<String>,
@@ -35,6 +41,14 @@ fn as_stored(o: Object) -> Object {
             s.metadata.namespace.get_or_insert_with(|| "default".to_owned());
             Object::Service(s)
         }
+        Object::Ingress(mut i) => {
+            i.metadata.namespace.get_or_insert_with(|| "default".to_owned());
+            Object::Ingress(i)
+        }
+        Object::Secret(mut s) => {
+            s.metadata.namespace.get_or_insert_with(|| "default".to_owned());
+            Object::Secret(s)
+        }
         Object::AviInfraSetting(mut a) if a.status.as_ref().is_none_or(|s| s.status.is_none()) => {
             a.status = Some(infra_setting_status(&a));
             Object::AviInfraSetting(a)
@@ -43,17 +57,24 @@ fn as_stored(o: Object) -> Object {
     }
 }
 
-pub(crate) fn admit(mode: ServiceType, objects: Vec<Object>, ownership: OwnershipSettings) -> Admitted {
+pub(crate) fn admit(config: &Config, objects: Vec<Object>) -> Admitted {
     let objects: Vec<Object> = objects.into_iter().map(as_stored).collect();
     let mut denials = Vec::new();
     let mut warnings = Vec::new();
-    let snapshot = Snapshot::from_objects(mode, objects.iter().cloned());
+    let snapshot = Snapshot::from_config_objects(config, objects.iter().cloned());
+    let ingresses = objects
+        .iter()
+        .filter_map(|o| match o {
+            Object::Ingress(i) => Some((ObjKey::of(&i.metadata)?, i.clone())),
+            _ => None,
+        })
+        .collect();
     for o in &objects {
         let Some(review) = o.review() else {
             continue;
         };
         let kind = review.kind().as_str();
-        let verdict = judge(&review, &snapshot, ownership);
+        let verdict = judge(&review, &snapshot, &config.scope);
         let name = ns_name(o.metadata());
         warnings.extend(verdict.warnings.iter().map(|w| format!("{kind} {name}: {w}")));
         if !verdict.allowed() {
@@ -65,6 +86,7 @@ pub(crate) fn admit(mode: ServiceType, objects: Vec<Object>, ownership: Ownershi
     }
     Admitted {
         snapshot,
+        ingresses,
         denials,
         warnings,
     }

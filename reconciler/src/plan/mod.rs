@@ -1,6 +1,8 @@
-//! `avigw-reconciler plan`: the translation, offline. Reads manifests, applies the admission
-//! defaults and rules as the apiserver would with avigw's webhook installed, translates, and
-//! renders the Avi objects per key and the status each Kubernetes object would get.
+//! `avigw-reconciler plan`: the translation, offline. Reads manifests (Gateways, Services,
+//! Ingresses, IngressClasses, Secrets, ...), applies the admission defaults and rules as the
+//! apiserver would with avigw's webhook installed, translates every key (L4 and L7), and
+//! renders the Avi objects per key and the status each Kubernetes object would get. Private
+//! keys from Secrets are redacted right after translation, so no output shows them.
 //!
 //! Exit codes: 0 done; 1 an input breaks an admission rule (the messages say which); 2 bad
 //! flags or config, an unreadable file, or a document that is not a Kubernetes object.
@@ -12,16 +14,19 @@
 
 mod admit;
 pub mod diff;
+mod ingress;
 mod live;
 mod load;
 mod report;
+mod table;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use avigw_shared::config::{ConfigFileArgs, Purpose, RawConfig};
-use avigw_shared::rules::OwnershipSettings;
-use avigw_shared::translate::{Context, ControllerFacts, translate_all};
+use avigw_shared::translate::{Context, ControllerFacts, Key, KeyPlan, translate_all};
 
+pub use ingress::{HostPlan, IngressPlan};
 pub use report::{Format, Report};
 
 /// The cluster name `plan` uses when none is given by flag, env or config file.
@@ -121,29 +126,48 @@ fn settings(args: &PlanArgs) -> Result<(avigw_shared::config::Config, Vec<String
 
 pub fn execute(args: &PlanArgs) -> Result<PlanOutput, PlanError> {
     let (config, mut notes) = settings(args)?;
-    let (snapshot, admitted_notes) = admitted_snapshot(args, &config)?;
-    notes.extend(admitted_notes);
+    let admitted = admitted(args, &config, &mut notes)?;
+    let snapshot = admitted.snapshot;
     let ctx = Context::new(&config, &ControllerFacts::default());
-    let plans = translate_all(&ctx, &snapshot);
-    let report = Report::new(&ctx, &snapshot, &plans);
+    let plans: BTreeMap<Key, KeyPlan> = translate_all(&ctx, &snapshot)
+        .into_iter()
+        .map(|(k, p)| (k, p.redacted()))
+        .collect();
+    let ingresses = ingress::ingress_plans(
+        &ctx,
+        &snapshot,
+        &plans,
+        &admitted.ingresses,
+        config.scope.default_domain.as_deref(),
+    );
+    for (id, ing) in &ingresses {
+        for f in &ing.findings {
+            let line = format!("Ingress {id}: {}", f.message);
+            // The admission rules may have said it already (as a warning or a denial).
+            let said =
+                admitted.warnings.contains(&line) || admitted.denials.iter().any(|d| d.contains(&f.message));
+            if !said {
+                notes.push(format!("Warning: {line}"));
+            }
+        }
+    }
+    let report = Report::new(&ctx, &snapshot, &plans, ingresses);
     let stdout = report
         .render(args.output.unwrap_or(Format::Yaml))
         .map_err(|e| PlanError::Input(format!("cannot render the plan: {e}")))?;
     Ok(PlanOutput { stdout, notes })
 }
 
-/// The `-f` manifests as the apiserver would hold them with the webhook installed.
-fn admitted_snapshot(
+/// The `-f` manifests as the apiserver would hold them with the webhook installed; its
+/// warnings (and, with --allow-invalid, its denials) go to `notes`.
+fn admitted(
     args: &PlanArgs,
     config: &avigw_shared::config::Config,
-) -> Result<(avigw_shared::translate::Snapshot, Vec<String>), PlanError> {
-    let mut notes = Vec::new();
+    notes: &mut Vec<String>,
+) -> Result<admit::Admitted, PlanError> {
     let loaded = load::load_all(&args.files)?;
     notes.extend(loaded.ignored.iter().map(|i| format!("note: {i}")));
-    let ownership = OwnershipSettings {
-        default_lb_controller: config.scope.default_lb_controller,
-    };
-    let admitted = admit::admit(config.service_type, loaded.objects, ownership);
+    let admitted = admit::admit(config, loaded.objects);
     notes.extend(admitted.warnings.iter().map(|w| format!("Warning: {w}")));
     if !admitted.denials.is_empty() {
         if !args.allow_invalid {
@@ -156,8 +180,7 @@ fn admitted_snapshot(
                 .map(|d| format!("Warning: translated anyway (--allow-invalid): {d}")),
         );
     }
-
-    Ok((admitted.snapshot, notes))
+    Ok(admitted)
 }
 
 /// What `plan --diff` found: the rendered diff and whether something would change.
@@ -190,9 +213,7 @@ pub async fn execute_diff(args: &PlanArgs) -> Result<DiffOutput, PlanError> {
             .map_err(|e| PlanError::Read(format!("cannot read the cluster: {e}")))?;
         avigw_shared::translate::Snapshot::from_config_objects(&config, objects)
     } else {
-        let (s, n) = admitted_snapshot(args, &config)?;
-        notes.extend(n);
-        s
+        admitted(args, &config, &mut notes)?.snapshot
     };
     let facts = match (config.license_tier, avi.license_tier().await) {
         (Some(_), _) => ControllerFacts::default(),

@@ -1,13 +1,14 @@
-//! Renders a translation as YAML, JSON or a table.
+//! What `plan` prints, as YAML, JSON or a table ([`super::table`]). Built from redacted key
+//! plans only: no private key reaches any format.
 
 use std::collections::BTreeMap;
 
 use avigw_shared::api::AviInfraSettingStatus;
 use avigw_shared::config::{LicenseTier, ServiceType};
-use avigw_shared::translate::{
-    COND_READY, COND_SCHEDULED, Context, Key, KeyPlan, Ownership, ServiceIngressPlan, Snapshot,
-};
+use avigw_shared::translate::{Context, Key, KeyPlan, ServiceIngressPlan, Snapshot};
 use serde::Serialize;
+
+use super::ingress::IngressPlan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -25,14 +26,45 @@ pub struct Report<'a> {
     pub service_type: ServiceType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns_domain: Option<&'a str>,
-    /// Per key: the Avi objects, ownership, Gateway status, problems and notes.
-    pub keys: Vec<&'a KeyPlan>,
+    /// Per key: the Avi objects, ownership, Gateway status, the Ingresses on it, problems and
+    /// notes.
+    pub keys: Vec<KeyReport<'a>>,
     /// The `status.loadBalancer` each Service gets, and from which key.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, ServiceReport<'a>>,
+    /// Each Ingress of the input by `namespace/name`: its hosts, findings and status.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ingresses: BTreeMap<String, IngressPlan>,
     /// The status avigw gives each AviInfraSetting.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub avi_infra_settings: BTreeMap<String, AviInfraSettingStatus>,
+}
+
+/// One key's plan; for an Ingress key also the order its objects are created in.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyReport<'a> {
+    #[serde(flatten)]
+    pub plan: &'a KeyPlan,
+    /// Ingress keys: every Avi object as `kind/name`, in the order it is created and updated
+    /// (SPEC-ingress §6); deletes go in reverse.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub create_order: Vec<String>,
+}
+
+impl<'a> KeyReport<'a> {
+    fn new(plan: &'a KeyPlan) -> Self {
+        let create_order = match plan.key {
+            Key::L7(_) => plan
+                .avi
+                .names()
+                .into_iter()
+                .map(|(kind, name)| format!("{kind}/{name}"))
+                .collect(),
+            Key::Gateway(_) | Key::Service(_) => Vec::new(),
+        };
+        KeyReport { plan, create_order }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -43,7 +75,13 @@ pub struct ServiceReport<'a> {
 }
 
 impl<'a> Report<'a> {
-    pub fn new(ctx: &'a Context, snap: &Snapshot, plans: &'a BTreeMap<Key, KeyPlan>) -> Self {
+    /// `plans` must be redacted ([`KeyPlan::redacted`]): the report prints them as they are.
+    pub fn new(
+        ctx: &'a Context,
+        snap: &Snapshot,
+        plans: &'a BTreeMap<Key, KeyPlan>,
+        ingresses: BTreeMap<String, IngressPlan>,
+    ) -> Self {
         let services = plans
             .values()
             .flat_map(|p| {
@@ -67,8 +105,9 @@ impl<'a> Report<'a> {
             license_tier: ctx.license_tier,
             service_type: ctx.service_type,
             dns_domain: ctx.domain.as_deref(),
-            keys: plans.values().collect(),
+            keys: plans.values().map(KeyReport::new).collect(),
             services,
+            ingresses,
             avi_infra_settings,
         }
     }
@@ -79,136 +118,7 @@ impl<'a> Report<'a> {
             Format::Json => serde_json::to_string_pretty(self)
                 .map(|s| s + "\n")
                 .map_err(|e| e.to_string()),
-            Format::Table => Ok(self.table()),
+            Format::Table => Ok(super::table::render(self)),
         }
     }
-
-    fn table(&self) -> String {
-        let mut rows = vec![
-            [
-                "KEY",
-                "OWNER",
-                "VIRTUALSERVICE",
-                "PORTS",
-                "POOLS",
-                "SERVERS",
-                "VIP",
-                "FQDNS",
-                "SCHEDULED",
-                "READY",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-        ];
-        let mut remarks = Vec::new();
-        for p in &self.keys {
-            let vs = p.avi.virtualservice.as_ref();
-            let ports = vs
-                .map(|v| {
-                    v.services
-                        .iter()
-                        .map(|s| s.port.to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .unwrap_or_default();
-            let vsvip = p.avi.vsvip.as_ref();
-            let vip = match vsvip {
-                Some(v) => v.address().unwrap_or("auto").to_owned(),
-                None => String::new(),
-            };
-            let fqdns = vsvip
-                .map(|v| {
-                    v.dns_info
-                        .iter()
-                        .map(|d| d.fqdn.as_str())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .unwrap_or_default();
-            let servers: usize = p.avi.pools.iter().map(|pool| pool.servers.len()).sum();
-            let cond = |t: &str| {
-                p.gateway_status
-                    .as_ref()
-                    .and_then(|s| s.condition(t))
-                    .map(|c| format!("{}/{}", c.status.as_str(), c.reason))
-                    .unwrap_or_else(|| "-".to_owned())
-            };
-            let owner = match p.ownership {
-                Ownership::Ours => "ours",
-                Ownership::Unclaimed => "unclaimed",
-                Ownership::NotOurs => "not-ours",
-            };
-            rows.push(vec![
-                p.key.to_string(),
-                owner.to_owned(),
-                vs.map(|v| v.name.clone()).unwrap_or_else(|| "-".to_owned()),
-                if ports.is_empty() { "-".to_owned() } else { ports },
-                p.avi.pools.len().to_string(),
-                servers.to_string(),
-                if vip.is_empty() { "-".to_owned() } else { vip },
-                if fqdns.is_empty() { "-".to_owned() } else { fqdns },
-                cond(COND_SCHEDULED),
-                cond(COND_READY),
-            ]);
-            for pr in &p.problems {
-                remarks.push(format!("{}: {}: {}", p.key, pr.reason, pr.message));
-            }
-            for n in &p.notes {
-                remarks.push(format!("{}: {n}", p.key));
-            }
-        }
-        let mut out = aligned(&rows);
-        if !self.services.is_empty() {
-            let mut rows = vec![
-                ["SERVICE", "FROM", "VIP", "HOSTNAMES"]
-                    .map(str::to_owned)
-                    .to_vec(),
-            ];
-            for (svc, s) in &self.services {
-                let hosts = if s.ingress.hostnames.is_empty() {
-                    "-".to_owned()
-                } else {
-                    s.ingress.hostnames.join(",")
-                };
-                let vip = s
-                    .ingress
-                    .preferred_vip
-                    .clone()
-                    .unwrap_or_else(|| "auto".to_owned());
-                rows.push(vec![svc.clone(), s.from.to_string(), vip, hosts]);
-            }
-            out.push('\n');
-            out.push_str(&aligned(&rows));
-        }
-        if !remarks.is_empty() {
-            out.push('\n');
-            for r in remarks {
-                out.push_str(&r);
-                out.push('\n');
-            }
-        }
-        out
-    }
-}
-
-/// Rows as left-aligned columns two spaces apart.
-fn aligned(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }

@@ -22,7 +22,7 @@ pub use error::{ConfigError, env_name};
 pub use file::ConfigFileArgs;
 pub use ops_port::{DEFAULT_METRICS_ADDR, OpsPortArgs};
 pub use raw::RawConfig;
-pub use scope::{Scope, ScopeArgs};
+pub use scope::{NotSynced, Scope, ScopeArgs};
 pub use types::{Config, LabelPair, LicenseTier, NetworkSetting, ServiceType};
 pub use validate::Purpose;
 

@@ -2,6 +2,8 @@
 //! and the reconciler flatten this one group so that both read the same flags, with the same
 //! parsing, and judge an object the same way.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::error::ConfigError;
@@ -53,6 +55,47 @@ impl Default for Scope {
             blocked_namespaces: Vec::new(),
             default_lb_controller: true,
             shard_vs_size: ShardSize::default(),
+        }
+    }
+}
+
+/// Why objects of a namespace are not synced (SPEC §3 namespace sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSynced<'a> {
+    /// `--blocked-namespace`.
+    Blocked(&'a str),
+    /// `--namespace-selector`: the namespace lacks the label.
+    Unlabelled(&'a str, &'a LabelPair),
+}
+
+impl fmt::Display for NotSynced<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotSynced::Blocked(ns) => write!(f, "namespace {ns:?} is blocked (--blocked-namespace)"),
+            NotSynced::Unlabelled(ns, sel) => write!(
+                f,
+                "namespace {ns:?} does not carry the label {}={} (--namespace-selector)",
+                sel.key, sel.value
+            ),
+        }
+    }
+}
+
+impl Scope {
+    /// Whether objects of `namespace` are synced: not blocked and, with a namespace selector,
+    /// labelled. `has_label` answers whether the namespace carries a label (a namespace not
+    /// known does not).
+    pub fn namespace_sync<'a>(
+        &'a self,
+        namespace: &'a str,
+        has_label: impl FnOnce(&LabelPair) -> bool,
+    ) -> Result<(), NotSynced<'a>> {
+        if self.blocked_namespaces.iter().any(|b| b == namespace) {
+            return Err(NotSynced::Blocked(namespace));
+        }
+        match &self.namespace_selector {
+            Some(sel) if !has_label(sel) => Err(NotSynced::Unlabelled(namespace, sel)),
+            _ => Ok(()),
         }
     }
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use super::format::{fit, q};
 use super::ingress_class::{ClassChoice, ClassInfra, resolve_class};
-use super::ingress_context::{IngressClusterView, IngressRuleSettings};
 use super::ingress_host::analyze_host;
 use super::ingress_parse::{Backend, ParsedIngress, ParsedRule, RuleHost, is_wildcard};
+use super::judge::ClusterView;
 use super::{RuleCode, Verdict, Violation};
 use crate::api::ShardSize;
+use crate::config::Scope;
 
 impl Verdict {
     /// A warning cut to fit an AdmissionReview (SPEC-ingress §2: at most 256 characters).
@@ -145,25 +146,34 @@ struct Other {
 /// Every ING-* rule for an Ingress of ours (SPEC-ingress §2); other Ingresses get an empty
 /// verdict. `old` is the stored object on update: ING-HOST-TAKEN then judges only hosts it
 /// lacked.
-pub fn validate_ingress(
+///
+/// Where the Ingress stands among the others that name a host: when `view` already holds it
+/// naming the host (`plan`, `check` and the translation judge objects they hold), at its age,
+/// as the translation orders it; otherwise (a create, or a host an update adds) its claim is
+/// the newest. So a create never takes a host from its owner, and `plan` denies exactly the
+/// Ingresses whose hosts the translation leaves to another namespace.
+pub(crate) fn validate_ingress(
     old: Option<&ParsedIngress>,
     new: &ParsedIngress,
-    view: &dyn IngressClusterView,
-    settings: IngressRuleSettings,
+    view: &dyn ClusterView,
+    scope: &Scope,
 ) -> Verdict {
     let ClassChoice::Ours(class) = resolve_class(new, view) else {
         return Verdict::default();
     };
     let mut v = ingress_local_rules(new);
     let infra = class.infra();
+    let global = scope.shard_vs_size;
     let shard = match &infra {
-        ClassInfra::Setting(n) => view
-            .infra_setting(n)
-            .map_or(settings.shard_size, |s| s.shard_size_or(settings.shard_size)),
-        _ => settings.shard_size,
+        ClassInfra::Setting(n) => view.infra_setting(n).map_or(global, |s| s.shard_size_or(global)),
+        _ => global,
     };
-    // On create the apiserver may not have stamped the new object yet: it is the newest.
-    let newest = old.is_none() && new.created.is_none();
+    let synced = |ns: &str| {
+        scope
+            .namespace_sync(ns, |label| view.namespace_has_label(ns, label))
+            .is_ok()
+    };
+    let is_new = |o: &ParsedIngress| o.namespace == new.namespace && o.name == new.name;
     let mut hosts = new.rule_hosts();
     hosts.extend(
         new.tls_hosts()
@@ -172,26 +182,33 @@ pub fn validate_ingress(
             .collect::<Vec<_>>(),
     );
     for host in hosts {
-        let mut others: Vec<Other> = view
-            .ingresses_naming_host(host)
-            .into_iter()
-            .filter(|o| !o.deleting && (o.namespace != new.namespace || o.name != new.name))
-            .filter(|o| view.namespace_synced(&o.namespace))
+        let naming = view.ingresses_naming_host(host);
+        let held = naming.iter().find(|o| is_new(o));
+        let mut others: Vec<Other> = naming
+            .iter()
+            .filter(|o| !o.deleting && !is_new(o) && synced(&o.namespace))
             .filter_map(|o| {
-                let infra = resolve_class(&o, view).ours()?.infra();
-                Some(Other { ing: o, infra })
+                let infra = resolve_class(o, view).ours()?.infra();
+                Some(Other {
+                    ing: o.clone(),
+                    infra,
+                })
             })
             .collect();
         others.sort_by_key(|a| a.ing.age());
         if let Some(rule) = new.first_rule_for(host)
             && !old.is_some_and(|o| o.names_in_rule(host))
-            && let Some(owner) = others
-                .iter()
-                .find(|o| o.ing.names_in_rule(host) && (o.ing.namespace != new.namespace || o.infra != infra))
         {
-            let t = host_taken(new, infra.name(), rule, host, &owner.ing, owner.infra.name());
-            v.violations.push(t);
-            continue;
+            let claims_at_age = held.is_some_and(|h| h.names_in_rule(host)) && synced(&new.namespace);
+            let owner = others
+                .iter()
+                .find(|o| o.ing.names_in_rule(host))
+                .filter(|o| !(claims_at_age && new.older_than(&o.ing)));
+            if let Some(owner) = owner.filter(|o| o.ing.namespace != new.namespace || o.infra != infra) {
+                let t = host_taken(new, infra.name(), rule, host, &owner.ing, owner.infra.name());
+                v.violations.push(t);
+                continue;
+            }
         }
         // The Ingresses of this one's owner that name the host, in age order, with this one.
         let mut group: Vec<&ParsedIngress> = Vec::new();
@@ -200,7 +217,7 @@ pub fn validate_ingress(
             .iter()
             .filter(|o| o.ing.namespace == new.namespace && o.infra == infra)
         {
-            if !placed && !newest && new.older_than(&o.ing) {
+            if !placed && held.is_some() && new.older_than(&o.ing) {
                 group.push(new);
                 placed = true;
             }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::format::q;
-use super::ingress_context::IngressClusterView;
 use super::ingress_parse::{ParsedIngress, ParsedIngressClass};
+use super::judge::ClusterView;
 use super::{RuleCode, Verdict};
 use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND};
 
@@ -64,7 +64,7 @@ impl ParsedIngressClass {
 }
 
 /// ICL-CONTROLLER-IMMUTABLE (when the old or the new class is ours) and ICL-PARAMS (on ours).
-pub fn validate_ingress_class(old: Option<&ParsedIngressClass>, new: &ParsedIngressClass) -> Verdict {
+pub(crate) fn validate_ingress_class(old: Option<&ParsedIngressClass>, new: &ParsedIngressClass) -> Verdict {
     let mut v = Verdict::default();
     if let Some(old) = old
         && old.controller != new.controller
@@ -112,7 +112,7 @@ impl ClassChoice {
 }
 
 /// Resolves the class of an Ingress with what `view` knows.
-pub fn resolve_class(ing: &ParsedIngress, view: &dyn IngressClusterView) -> ClassChoice {
+pub fn resolve_class(ing: &ParsedIngress, view: &dyn ClusterView) -> ClassChoice {
     match &ing.class_name {
         Some(name) => match view.ingress_class(name) {
             Some(c) if c.is_ours() => ClassChoice::Ours(c),

@@ -1,5 +1,8 @@
 use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, GATEWAY_GROUP};
 
+/// The API group of Ingress and IngressClass.
+pub const INGRESS_GROUP: &str = "networking.k8s.io";
+
 /// The kinds avigw has admission rules for; everything else is allowed untouched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RuleKind {
@@ -7,6 +10,8 @@ pub enum RuleKind {
     GatewayClass,
     Service,
     AviInfraSetting,
+    Ingress,
+    IngressClass,
     Other,
 }
 
@@ -18,6 +23,8 @@ impl RuleKind {
             (GATEWAY_GROUP, "GatewayClass") => RuleKind::GatewayClass,
             ("", "Service") => RuleKind::Service,
             (AKO_GROUP, AVI_INFRA_SETTING_KIND) => RuleKind::AviInfraSetting,
+            (INGRESS_GROUP, "Ingress") => RuleKind::Ingress,
+            (INGRESS_GROUP, "IngressClass") => RuleKind::IngressClass,
             _ => RuleKind::Other,
         }
     }
@@ -36,13 +43,15 @@ impl RuleKind {
             RuleKind::GatewayClass => "GatewayClass",
             RuleKind::Service => "Service",
             RuleKind::AviInfraSetting => AVI_INFRA_SETTING_KIND,
+            RuleKind::Ingress => "Ingress",
+            RuleKind::IngressClass => "IngressClass",
             RuleKind::Other => "Other",
         }
     }
 
     /// Whether objects of this kind live in a namespace.
     pub fn namespaced(self) -> bool {
-        matches!(self, RuleKind::Gateway | RuleKind::Service)
+        matches!(self, RuleKind::Gateway | RuleKind::Service | RuleKind::Ingress)
     }
 }
 
@@ -75,6 +84,20 @@ mod tests {
             RuleKind::Other
         );
         assert_eq!(RuleKind::from_group_kind("", "Pod"), RuleKind::Other);
+        assert_eq!(
+            RuleKind::from_group_kind("networking.k8s.io", "Ingress"),
+            RuleKind::Ingress
+        );
+        assert_eq!(
+            RuleKind::from_group_kind("networking.k8s.io", "IngressClass"),
+            RuleKind::IngressClass
+        );
+        // The old beta group and another group's Ingress are not judged.
+        assert_eq!(
+            RuleKind::from_group_kind("extensions", "Ingress"),
+            RuleKind::Other
+        );
+        assert!(RuleKind::Ingress.namespaced() && !RuleKind::IngressClass.namespaced());
     }
 
     #[test]
@@ -90,6 +113,10 @@ mod tests {
         assert_eq!(
             RuleKind::from_api_version_kind("apps/v1", "Service"),
             RuleKind::Other
+        );
+        assert_eq!(
+            RuleKind::from_api_version_kind("networking.k8s.io/v1", "IngressClass"),
+            RuleKind::IngressClass
         );
     }
 }

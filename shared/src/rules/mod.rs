@@ -10,7 +10,6 @@ mod gateway_class;
 mod infra;
 mod ingress;
 mod ingress_class;
-mod ingress_context;
 mod ingress_host;
 mod ingress_parse;
 mod judge;
@@ -23,18 +22,15 @@ pub use format::{MAX_WARNING_LEN, is_dns1123_label, is_dns1123_subdomain, is_lab
 pub use gateway::{ClassState, GatewayContext, validate_gateway};
 pub use gateway_class::{is_our_class, validate_gateway_class};
 pub use infra::validate_infra_setting;
-pub use ingress::{SecretProblem, host_taken, ingress_local_rules, secret_problem, validate_ingress};
-pub use ingress_class::{
-    ClassChoice, ClassInfra, multiple_defaults_message, resolve_class, validate_ingress_class,
-};
-pub use ingress_context::{IngressClusterView, IngressRuleSettings};
+pub use ingress::{SecretProblem, host_taken, ingress_local_rules, secret_problem};
+pub use ingress_class::{ClassChoice, ClassInfra, multiple_defaults_message, resolve_class};
 pub use ingress_host::{HostAnalysis, HostEntry, TlsChoice, analyze_host};
 pub use ingress_parse::{
     ANNOTATION_DEFAULT_INGRESS_CLASS, Backend, ClassParameters, IngressAge, ParsedIngress,
     ParsedIngressClass, ParsedPath, ParsedRule, ParsedTls, PathType, PortRef, RuleHost, is_wildcard,
 };
-pub use judge::{Change, ClusterView, OwnershipSettings, Review, judge};
-pub use kind::RuleKind;
+pub use judge::{Change, ClusterView, Review, judge};
+pub use kind::{INGRESS_GROUP, RuleKind};
 pub use ownership::{ServiceOwnership, gateway_ref_of, service_ownership};
 pub use service::{ServiceContext, preferred_ip, validate_service};
 

@@ -1,10 +1,8 @@
 //! Everything translation needs besides the cluster: the validated config and what the Avi
 //! controller says about itself, with the global refs formatted once.
 
-use std::collections::BTreeSet;
-
 use crate::avi::{IpamNetworkSubnet, PlacementNetwork, kind, name_ref};
-use crate::config::{Config, LabelPair, LicenseTier, NetworkSetting, ServiceType};
+use crate::config::{Config, LabelPair, LicenseTier, NetworkSetting, Scope, ServiceType};
 use crate::naming::{AutoFqdn, ClusterName};
 
 /// Facts learnt from the controller (or assumed offline by `plan`).
@@ -27,10 +25,9 @@ pub struct Context {
     pub auto_fqdn: AutoFqdn,
     pub service_type: ServiceType,
     pub node_selector: Option<LabelPair>,
-    pub namespace_selector: Option<LabelPair>,
-    pub blocked_namespaces: BTreeSet<String>,
+    /// Which objects are ours and how the admission rules judge them.
+    pub scope: Scope,
     pub services_api: bool,
-    pub default_lb_controller: bool,
     pub tenant: String,
     pub cloud: String,
     pub vrf: String,
@@ -65,10 +62,8 @@ impl Context {
             auto_fqdn: config.auto_fqdn,
             service_type: config.service_type,
             node_selector: config.node_selector.clone(),
-            namespace_selector: config.scope.namespace_selector.clone(),
-            blocked_namespaces: config.scope.blocked_namespaces.iter().cloned().collect(),
+            scope: config.scope.clone(),
             services_api: config.services_api,
-            default_lb_controller: config.scope.default_lb_controller,
             tenant: config.tenant.clone(),
             cloud: config.cloud.clone(),
             vrf: config.vrf.clone(),

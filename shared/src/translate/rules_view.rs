@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
-use super::context::Context;
 use super::keys::ObjKey;
 use super::object::Object;
 use super::snapshot::Snapshot;
-use crate::api::{Gateway, GatewayClass};
-use crate::rules::{Change, ClusterView, OwnershipSettings, Review};
+use super::snapshot_l7::key_of;
+use crate::api::{AviInfraSetting, Gateway, GatewayClass};
+use crate::config::LabelPair;
+use crate::rules::{Change, ClusterView, IngressAge, ParsedIngress, ParsedIngressClass, Review};
 
 impl ClusterView for Snapshot {
     fn gateway_class(&self, name: &str) -> Option<Arc<GatewayClass>> {
@@ -17,6 +18,43 @@ impl ClusterView for Snapshot {
 
     fn gateway(&self, namespace: &str, name: &str) -> Option<Arc<Gateway>> {
         self.gateways.get(&ObjKey::new(namespace, name)).cloned()
+    }
+
+    fn ingress_class(&self, name: &str) -> Option<Arc<ParsedIngressClass>> {
+        self.l7.classes.get(name).cloned()
+    }
+
+    fn default_ingress_classes(&self) -> Vec<Arc<ParsedIngressClass>> {
+        self.l7
+            .classes
+            .values()
+            .filter(|c| c.is_default)
+            .cloned()
+            .collect()
+    }
+
+    fn namespace_has_label(&self, namespace: &str, label: &LabelPair) -> bool {
+        self.namespaces
+            .get(namespace)
+            .is_some_and(|n| n.labels.get(&label.key) == Some(&label.value))
+    }
+
+    /// Only our Ingresses in synced namespaces (the claims).
+    fn ingresses_naming_host(&self, host: &str) -> Vec<Arc<ParsedIngress>> {
+        let Some(c) = self.l7.claims.get(host) else {
+            return Vec::new();
+        };
+        let mut ages: Vec<&IngressAge> = c.rules.iter().chain(c.tls.iter()).collect();
+        ages.sort();
+        ages.dedup();
+        ages.into_iter()
+            .filter_map(|a| self.l7.ingresses.get(&key_of(a)))
+            .map(|e| e.parsed.clone())
+            .collect()
+    }
+
+    fn infra_setting(&self, name: &str) -> Option<Arc<AviInfraSetting>> {
+        self.settings.get(name).cloned()
     }
 }
 
@@ -28,22 +66,13 @@ impl Object {
             Object::Gateway(g) => Some(Review::Gateway(Change::create(g))),
             Object::Service(s) => Some(Review::Service(Change::create(s))),
             Object::AviInfraSetting(a) => Some(Review::AviInfraSetting(Change::create(a))),
+            Object::Ingress(i) => Some(Review::Ingress(Change::create(i))),
+            Object::IngressClass(c) => Some(Review::IngressClass(Change::create(c))),
             Object::EndpointSlice(_)
             | Object::Node(_)
             | Object::Pod(_)
             | Object::Namespace(_)
-            | Object::Ingress(_)
-            | Object::IngressClass(_)
             | Object::Secret(_) => None,
-        }
-    }
-}
-
-impl Context {
-    /// The settings that decide which objects the rules judge as avigw's.
-    pub(crate) fn ownership(&self) -> OwnershipSettings {
-        OwnershipSettings {
-            default_lb_controller: self.default_lb_controller,
         }
     }
 }

@@ -25,7 +25,7 @@ pub(crate) fn translate_service(ctx: &Context, snap: &Snapshot, key: &ObjKey) ->
     if svc.deleting {
         return KeyPlan::not_ours(k, "the Service is being deleted");
     }
-    if service_ownership(&svc.raw, ctx.default_lb_controller) != ServiceOwnership::LoadBalancer {
+    if service_ownership(&svc.raw, ctx.scope.default_lb_controller) != ServiceOwnership::LoadBalancer {
         let why = match svc.raw.spec.as_ref().and_then(|s| s.load_balancer_class.as_deref()) {
             _ if !svc.is_lb_type() => "not of type LoadBalancer".to_owned(),
             Some(class) => format!("loadBalancerClass {class:?} is not {CONTROLLER_NAME}"),
@@ -37,7 +37,7 @@ pub(crate) fn translate_service(ctx: &Context, snap: &Snapshot, key: &ObjKey) ->
         return KeyPlan::not_ours(k, why);
     }
     let mut plan = KeyPlan::new(k, Ownership::Ours);
-    let verdict = judge(&Review::Service(Change::create(&svc.raw)), snap, ctx.ownership());
+    let verdict = judge(&Review::Service(Change::create(&svc.raw)), snap, &ctx.scope);
     plan.notes
         .extend(verdict.warnings.iter().map(|w| format!("{}: {w}", w.code)));
     for v in &verdict.violations {

@@ -49,3 +49,54 @@ pub fn fixture_docs(path: &str) -> Vec<(String, serde_yaml::Value)> {
         })
         .collect()
 }
+
+/// A fixed cluster as the rules' view: what a test puts in, nothing else.
+#[derive(Default)]
+pub struct TestView {
+    pub classes: std::collections::BTreeMap<String, std::sync::Arc<GatewayClass>>,
+    pub gateways: std::collections::BTreeMap<(String, String), std::sync::Arc<Gateway>>,
+    pub ingress_classes: Vec<std::sync::Arc<avigw_shared::rules::ParsedIngressClass>>,
+    pub ingresses: Vec<std::sync::Arc<avigw_shared::rules::ParsedIngress>>,
+    /// Namespace → its labels.
+    pub namespaces: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    pub settings: Vec<std::sync::Arc<AviInfraSetting>>,
+}
+
+impl avigw_shared::rules::ClusterView for TestView {
+    fn gateway_class(&self, name: &str) -> Option<std::sync::Arc<GatewayClass>> {
+        self.classes.get(name).cloned()
+    }
+    fn gateway(&self, namespace: &str, name: &str) -> Option<std::sync::Arc<Gateway>> {
+        self.gateways
+            .get(&(namespace.to_owned(), name.to_owned()))
+            .cloned()
+    }
+    fn ingress_class(&self, name: &str) -> Option<std::sync::Arc<avigw_shared::rules::ParsedIngressClass>> {
+        self.ingress_classes.iter().find(|c| c.name == name).cloned()
+    }
+    fn default_ingress_classes(&self) -> Vec<std::sync::Arc<avigw_shared::rules::ParsedIngressClass>> {
+        self.ingress_classes
+            .iter()
+            .filter(|c| c.is_default)
+            .cloned()
+            .collect()
+    }
+    fn namespace_has_label(&self, namespace: &str, label: &avigw_shared::config::LabelPair) -> bool {
+        self.namespaces
+            .get(namespace)
+            .is_some_and(|l| l.get(&label.key) == Some(&label.value))
+    }
+    fn ingresses_naming_host(&self, host: &str) -> Vec<std::sync::Arc<avigw_shared::rules::ParsedIngress>> {
+        self.ingresses
+            .iter()
+            .filter(|i| i.rule_hosts().contains(&host) || i.tls_hosts().contains(&host))
+            .cloned()
+            .collect()
+    }
+    fn infra_setting(&self, name: &str) -> Option<std::sync::Arc<AviInfraSetting>> {
+        self.settings
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some(name))
+            .cloned()
+    }
+}

@@ -9,15 +9,20 @@
 //! generator on a third one:
 //!
 //! - **webhook**: `server::start` with the production TLS config (`tls::server_config`, ring,
-//!   TLS 1.2/1.3, the reloading resolver) and a `StaticView` that knows GatewayClass `avi`;
+//!   TLS 1.2/1.3, the reloading resolver) and the production `StoreView`: reflector stores and
+//!   the host index holding GatewayClass `avi`, IngressClass `avi` and 10,000 Ingresses
+//!   ([`cluster`]);
 //! - **ceiling**: axum + axum-server + rustls with the same `tls::server_config`, reading the
 //!   body and answering a constant allow AdmissionReview (the webhook's own answer's bytes).
 //!
-//! The request is a full AdmissionReview for a CREATE of a two-listener TCP Gateway as
-//! `kubectl apply` sends it: labels, a last-applied-configuration annotation, managedFields,
-//! userInfo with groups and extra, options.
+//! Two workloads, one after the other against the same two servers, each a full AdmissionReview
+//! as `kubectl apply` sends it (labels, a last-applied-configuration annotation, managedFields,
+//! userInfo with groups and extra, options): **Gateway**, a CREATE of a two-listener TCP
+//! Gateway; **Ingress**, a CREATE of an Ingress adding paths to two hosts of its namespace, so
+//! ING-HOST-TAKEN looks both up in the index among the 10,000. Both are admitted without
+//! warnings, so both answers are the ceiling's bytes.
 //!
-//! Phases:
+//! Phases, per workload:
 //! 1. closed loop: `--connections` (32) persistent HTTP/1.1-over-TLS connections, each with one
 //!    request in flight, `--rounds` rounds of `--duration` seconds per server, ceiling and
 //!    webhook interleaved (ABBA order); medians of throughput, p50 and p99 are reported;
@@ -35,11 +40,14 @@
 //! bench` passes) the binary only prints how to run it, so `cargo test --all-targets` never
 //! runs the load. Latency percentiles come from an hdrhistogram per run (3 significant digits).
 //!
-//! Files: [`request`] (the AdmissionReview), [`servers`] (webhook and ceiling), [`load`] (the
-//! connections and both loops), [`report`] (CPU, percentiles, medians), [`micro`].
+//! Files: [`request`] (the AdmissionReviews), [`cluster`] (the webhook's view), [`servers`]
+//! (webhook and ceiling), [`load`] (the connections and both loops), [`phases`] (one workload's
+//! rounds), [`report`] (CPU, percentiles, medians), [`micro`].
 
+mod cluster;
 mod load;
 mod micro;
+mod phases;
 mod report;
 mod request;
 mod servers;
@@ -49,16 +57,17 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use avigw_webhook::policy::PolicyConfig;
+use avigw_shared::config::Scope;
 use avigw_webhook::review::{Mode, review};
 use avigw_webhook::tls::{self, ReloadingResolver};
 use axum::body::Bytes;
 use clap::Parser;
 use rustls::pki_types::CertificateDer;
 
-use load::{Load, Target, call, closed_loop, open_loop};
-use report::{Summary, check_run, loadavg, median, ms, summarize};
-use request::{admission_review, check_answer, view};
+use load::{Load, Target, call, closed_loop};
+use phases::{Phases, Plan};
+use report::{Summary, check_run, loadavg, median};
+use request::{check_answer, gateway_review, ingress_review};
 use servers::{runtime, start_ceiling, start_webhook};
 
 fn seconds(s: &str) -> Result<f64, String> {
@@ -130,11 +139,25 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let begun = Instant::now();
-    let body = admission_review();
-    let view = view();
-    let answer = review(&body, Mode::Validate, &view, PolicyConfig::default())?.body;
-    check_answer("review()", &answer)?;
-    let (body, answer) = (Bytes::from(body), Bytes::from(answer));
+    let indexed = Instant::now();
+    let view = cluster::cluster()?;
+    let indexed = indexed.elapsed();
+    let scope = Scope::default();
+    let workloads: Vec<(&str, Bytes)> = vec![
+        ("Gateway", Bytes::from(gateway_review())),
+        ("Ingress", Bytes::from(ingress_review())),
+    ];
+    let mut answer: Option<Bytes> = None;
+    for (name, body) in &workloads {
+        let a = Bytes::from(review(body, Mode::Validate, view.as_ref(), &scope)?.body);
+        check_answer(&format!("review() of the {name}"), &a)?;
+        ensure!(
+            answer.as_ref().is_none_or(|x| *x == a),
+            "the workloads' answers differ"
+        );
+        answer = Some(a);
+    }
+    let answer = answer.expect("two workloads");
 
     let cert = tls::self_signed(&["localhost".into(), "127.0.0.1".into()])?;
     let trust: CertificateDer<'static> = cert.key.cert[0].clone();
@@ -142,7 +165,7 @@ fn main() -> anyhow::Result<()> {
 
     let hook_rt = runtime("hook-srv", o.server_threads)?;
     let ceil_rt = runtime("ceil-srv", o.server_threads)?;
-    let hook = start_webhook(&hook_rt, tls::server_config(resolver.clone())?)?;
+    let hook = start_webhook(&hook_rt, tls::server_config(resolver.clone())?, view.clone())?;
     let (ceil_addr, ceil_handle) = start_ceiling(&ceil_rt, tls::server_config(resolver)?, answer.clone())?;
 
     let mut roots = rustls::RootCertStore::empty();
@@ -165,17 +188,17 @@ fn main() -> anyhow::Result<()> {
     };
     let mut ceiling = target("ceiling", "ceil-srv", ceil_addr);
     let mut webhook = target("webhook", "hook-srv", hook.admission_addr);
-    let load = Arc::new(Load {
-        answer_len: answer.len(),
-        body: body.clone(),
-    });
 
     println!("# admission_load");
     println!();
+    for (name, body) in &workloads {
+        println!("{name} request: {} bytes", body.len());
+    }
     println!(
-        "request: {} bytes (CREATE of a two-listener TCP Gateway with labels, last-applied annotation, managedFields); answer: {} bytes",
-        body.len(),
-        answer.len()
+        "answer: {} bytes (the same for both); cluster view: {} Ingresses in reflector store and host index (filled in {:.0} ms)",
+        answer.len(),
+        cluster::INGRESSES,
+        indexed.as_secs_f64() * 1e3
     );
     println!(
         "cores: {}; server runtimes: {} workers each; load generator: {} workers; loadavg at start: {}",
@@ -188,182 +211,47 @@ fn main() -> anyhow::Result<()> {
         "closed loop: {} connections, {} rounds x {:.1} s per server (+{:.1} s warm-up); open loop: {:.0} req/s, {} rounds x {:.1} s per server",
         o.connections, o.rounds, o.duration, o.warmup, o.rate, o.open_rounds, o.open_duration
     );
+    let plan = Plan {
+        connections: o.connections,
+        rounds: o.rounds,
+        duration: Duration::from_secs_f64(o.duration),
+        rate: o.rate,
+        open_rounds: o.open_rounds,
+        open_duration: Duration::from_secs_f64(o.open_duration),
+    };
 
     let client_rt = runtime("loadgen", o.client_threads)?;
-    let outcome = client_rt.block_on(async {
-        for t in [&mut ceiling, &mut webhook] {
-            t.fill(o.connections).await?;
-            let first = call(&mut t.conns[0], &body).await?;
-            check_answer(t.name, &first)?;
-            ensure!(first == answer, "{}: answer differs from review()'s", t.name);
-            if o.warmup > 0.0 {
-                let r = closed_loop(t, &load, Duration::from_secs_f64(o.warmup)).await?;
-                check_run(t, &r)?;
-            }
-        }
-
-        println!();
-        println!("## closed loop: {} connections, one request in flight each", o.connections);
-        println!();
-        println!(
-            "| round | server | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU µs/req | loadgen CPU µs/req |"
-        );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        let mut closed: [Vec<Summary>; 2] = [Vec::new(), Vec::new()];
-        for round in 0..o.rounds {
-            // ABBA: the server measured first alternates, so drift hits both alike.
-            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-            for i in order {
-                let t = if i == 0 { &mut ceiling } else { &mut webhook };
+    let results: Vec<(&str, Phases)> = client_rt.block_on(async {
+        let mut results = Vec::new();
+        for (name, body) in &workloads {
+            let load = Arc::new(Load {
+                answer_len: answer.len(),
+                body: body.clone(),
+            });
+            for t in [&mut ceiling, &mut webhook] {
                 t.fill(o.connections).await?;
-                let r = closed_loop(t, &load, Duration::from_secs_f64(o.duration)).await?;
-                check_run(t, &r)?;
-                let s = summarize(&r, r.wall);
-                println!(
-                    "| {} | {} | {:.0} | {} | {} | {} | {} | {} | {:.1} | {:.1} |",
-                    round + 1,
-                    t.name,
-                    s.rps,
-                    ms(s.p50),
-                    ms(s.p90),
-                    ms(s.p99),
-                    ms(s.p999),
-                    ms(s.max),
-                    s.server_us_per_req,
-                    s.client_us_per_req
-                );
-                closed[i].push(s);
+                let first = call(&mut t.conns[0], body).await?;
+                check_answer(t.name, &first)?;
+                ensure!(first == answer, "{}: answer differs from review()'s", t.name);
+                if o.warmup > 0.0 {
+                    let r = closed_loop(t, &load, Duration::from_secs_f64(o.warmup)).await?;
+                    check_run(t, &r)?;
+                }
             }
+            let phases = phases::run(name, &plan, [&mut ceiling, &mut webhook], &load).await?;
+            results.push((*name, phases));
         }
+        anyhow::Ok(results)
+    })?;
 
-        println!();
-        println!(
-            "## open loop: {:.0} req/s scheduled by a pacer thread, latency from the scheduled send",
-            o.rate
-        );
-        println!();
-        println!(
-            "| round | server | sent | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | service p50 ms | service p99 ms | schedule-to-send p99 ms | server CPU µs/req |"
-        );
-        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        let mut open: [Vec<Summary>; 2] = [Vec::new(), Vec::new()];
-        for round in 0..o.open_rounds {
-            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-            for i in order {
-                let t = if i == 0 { &mut ceiling } else { &mut webhook };
-                t.fill(o.connections).await?;
-                let r = open_loop(t, &load, o.rate, Duration::from_secs_f64(o.open_duration)).await?;
-                check_run(t, &r)?;
-                let s = summarize(&r, r.wall);
-                println!(
-                    "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
-                    round + 1,
-                    t.name,
-                    s.n,
-                    s.rps,
-                    ms(s.p50),
-                    ms(s.p90),
-                    ms(s.p99),
-                    ms(s.p999),
-                    ms(s.max),
-                    ms(s.service_p50),
-                    ms(s.service_p99),
-                    ms(s.dispatch_p99),
-                    s.server_us_per_req
-                );
-                open[i].push(s);
-            }
-        }
-        anyhow::Ok((closed, open))
-    });
-    let (closed, open) = outcome?;
-
-    let med = |v: &[Summary], f: fn(&Summary) -> f64| median(v.iter().map(f).collect());
-    let rps = |s: &Summary| s.rps;
-    let p50 = |s: &Summary| s.p50.as_secs_f64() * 1e3;
-    let p99 = |s: &Summary| s.p99.as_secs_f64() * 1e3;
-    let cpu = |s: &Summary| s.server_us_per_req;
-    let (c, w) = (&closed[0], &closed[1]);
-    let ratio = med(w, rps) / med(c, rps);
-    let cpu_ratio = med(c, cpu) / med(w, cpu);
-    let open_p99 = med(&open[1], p99);
-    let open_rps = med(&open[1], rps);
-    println!();
-    println!("## summary (medians over rounds)");
-    println!();
-    println!("| | ceiling | webhook | webhook / ceiling |");
-    println!("|---|---:|---:|---:|");
-    println!(
-        "| closed loop req/s | {:.0} | {:.0} | **{:.1}%** |",
-        med(c, rps),
-        med(w, rps),
-        ratio * 100.0
-    );
-    println!(
-        "| closed loop p50 ms | {:.3} | {:.3} | |",
-        med(c, p50),
-        med(w, p50)
-    );
-    println!(
-        "| closed loop p99 ms | {:.3} | {:.3} | |",
-        med(c, p99),
-        med(w, p99)
-    );
-    println!(
-        "| server CPU µs/req (closed loop) | {:.1} | {:.1} | {:.1}% (ceiling cost / webhook cost) |",
-        med(c, cpu),
-        med(w, cpu),
-        cpu_ratio * 100.0
-    );
-    println!(
-        "| open loop {:.0}/s: achieved req/s | {:.0} | {:.0} | |",
-        o.rate,
-        med(&open[0], rps),
-        open_rps
-    );
-    println!(
-        "| open loop {:.0}/s: p50 ms | {:.3} | {:.3} | |",
-        o.rate,
-        med(&open[0], p50),
-        med(&open[1], p50)
-    );
-    println!(
-        "| open loop {:.0}/s: p99 ms | {:.3} | **{:.3}** | |",
-        o.rate,
-        med(&open[0], p99),
-        open_p99
-    );
-    let svc99 = |s: &Summary| s.service_p99.as_secs_f64() * 1e3;
-    println!(
-        "| open loop {:.0}/s: p99 ms from the actual send (not CO-free; excludes load-generator lateness) | {:.3} | {:.3} | |",
-        o.rate,
-        med(&open[0], svc99),
-        med(&open[1], svc99)
-    );
-    println!();
-    println!(
-        "target throughput >= 70% of the ceiling: {} ({:.1}%)",
-        if ratio >= 0.70 { "MET" } else { "NOT MET" },
-        ratio * 100.0
-    );
-    let rate_held = open_rps >= 0.98 * o.rate;
-    println!(
-        "target p99 <= 2 ms at {:.0} req/s: {} (p99 {:.3} ms at {:.0} req/s achieved)",
-        o.rate,
-        if open_p99 <= 2.0 && rate_held {
-            "MET"
-        } else {
-            "NOT MET"
-        },
-        open_p99,
-        open_rps
-    );
+    summary(&o, &workloads, &results);
     println!(
         "connections: ceiling {} TLS handshakes, webhook {} TLS handshakes for {} connections each; none closed during a run",
         ceiling.handshakes, webhook.handshakes, o.connections
     );
 
-    micro::micro(&body, Duration::from_secs_f64(o.micro))?;
+    let bodies: Vec<(&str, &[u8])> = workloads.iter().map(|(n, b)| (*n, b.as_ref())).collect();
+    micro::micro(&bodies, view.as_ref(), Duration::from_secs_f64(o.micro))?;
 
     hook_rt.block_on(hook.shutdown(Duration::from_millis(200)));
     ceil_handle.graceful_shutdown(Some(Duration::from_millis(200)));
@@ -379,4 +267,80 @@ fn main() -> anyhow::Result<()> {
         loadavg()
     );
     Ok(())
+}
+
+/// The workloads side by side: medians over rounds, and the targets.
+fn summary(o: &Opts, workloads: &[(&str, Bytes)], results: &[(&str, Phases)]) {
+    let med = |v: &[Summary], f: fn(&Summary) -> f64| median(v.iter().map(f).collect());
+    let rps = |s: &Summary| s.rps;
+    let p50 = |s: &Summary| s.p50.as_secs_f64() * 1e3;
+    let p99 = |s: &Summary| s.p99.as_secs_f64() * 1e3;
+    let svc99 = |s: &Summary| s.service_p99.as_secs_f64() * 1e3;
+    let cpu = |s: &Summary| s.server_us_per_req;
+    println!();
+    println!("## summary (medians over rounds; ceiling / webhook)");
+    println!();
+    let names: Vec<&str> = results.iter().map(|(n, _)| *n).collect();
+    println!("| | {} |", names.join(" | "));
+    println!("|---|{}", "---:|".repeat(names.len()));
+    let row = |label: String, cell: &dyn Fn(&Phases) -> String| {
+        let cells: Vec<String> = results.iter().map(|(_, p)| cell(p)).collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    };
+    let bytes: Vec<String> = workloads.iter().map(|(_, b)| b.len().to_string()).collect();
+    println!("| request bytes | {} |", bytes.join(" | "));
+    row("closed loop req/s".into(), &|p| {
+        format!("{:.0} / {:.0}", med(&p.closed[0], rps), med(&p.closed[1], rps))
+    });
+    row("closed loop, webhook / ceiling".into(), &|p| {
+        format!(
+            "**{:.1}%**",
+            med(&p.closed[1], rps) / med(&p.closed[0], rps) * 100.0
+        )
+    });
+    row("closed loop p50 ms".into(), &|p| {
+        format!("{:.3} / {:.3}", med(&p.closed[0], p50), med(&p.closed[1], p50))
+    });
+    row("closed loop p99 ms".into(), &|p| {
+        format!("{:.3} / {:.3}", med(&p.closed[0], p99), med(&p.closed[1], p99))
+    });
+    row("server CPU µs/req (closed loop)".into(), &|p| {
+        format!("{:.1} / {:.1}", med(&p.closed[0], cpu), med(&p.closed[1], cpu))
+    });
+    row(format!("open loop {:.0}/s: achieved req/s", o.rate), &|p| {
+        format!("{:.0} / {:.0}", med(&p.open[0], rps), med(&p.open[1], rps))
+    });
+    row(format!("open loop {:.0}/s: p50 ms", o.rate), &|p| {
+        format!("{:.3} / {:.3}", med(&p.open[0], p50), med(&p.open[1], p50))
+    });
+    row(format!("open loop {:.0}/s: p99 ms", o.rate), &|p| {
+        format!("{:.3} / **{:.3}**", med(&p.open[0], p99), med(&p.open[1], p99))
+    });
+    row(
+        format!(
+            "open loop {:.0}/s: p99 ms from the actual send (excludes load-generator lateness)",
+            o.rate
+        ),
+        &|p| format!("{:.3} / {:.3}", med(&p.open[0], svc99), med(&p.open[1], svc99)),
+    );
+    println!();
+    for (name, p) in results {
+        let ratio = med(&p.closed[1], rps) / med(&p.closed[0], rps);
+        let open_p99 = med(&p.open[1], p99);
+        let open_rps = med(&p.open[1], rps);
+        let rate_held = open_rps >= 0.98 * o.rate;
+        println!(
+            "{name}: target throughput >= 70% of the ceiling: {} ({:.1}%); target p99 <= 2 ms at {:.0} req/s: {} (p99 {:.3} ms at {:.0} req/s achieved)",
+            if ratio >= 0.70 { "MET" } else { "NOT MET" },
+            ratio * 100.0,
+            o.rate,
+            if open_p99 <= 2.0 && rate_held {
+                "MET"
+            } else {
+                "NOT MET"
+            },
+            open_p99,
+            open_rps
+        );
+    }
 }

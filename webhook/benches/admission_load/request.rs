@@ -1,13 +1,18 @@
-//! The request: a full AdmissionReview for a CREATE of a two-listener TCP Gateway as
-//! `kubectl apply` sends it, and the view that makes it admitted.
+//! The requests: full AdmissionReviews for a CREATE of a two-listener TCP Gateway and of an
+//! Ingress adding paths to two hosts its namespace serves, as `kubectl apply` sends them. Both
+//! are admitted without warnings by the benchmark's cluster, so both answers are the same
+//! bytes (the ceiling's).
 
 use anyhow::{Context, ensure};
-use avigw_webhook::view::StaticView;
 use serde_json::{Value, json};
+
+use crate::cluster;
 
 pub const NAMESPACE: &str = "storefront";
 pub const NAME: &str = "payments-l4";
 pub const UID: &str = "5b1c2e7d-8f3a-4c61-9d0e-2a7b6f41c9e3";
+/// The Ingress's name; it goes into the namespace of existing Ingress 0 and names its hosts.
+pub const INGRESS_NAME: &str = "storefront-v2";
 
 /// The Gateway as the user wrote it (what `kubectl apply` stores as last-applied).
 pub fn applied_gateway() -> Value {
@@ -46,7 +51,7 @@ pub fn applied_gateway() -> Value {
 }
 
 /// The full AdmissionReview the apiserver sends for that `kubectl apply` (a CREATE).
-pub fn admission_review() -> Vec<u8> {
+pub fn gateway_review() -> Vec<u8> {
     let applied = applied_gateway();
     let mut object = applied.clone();
     let meta = object["metadata"].as_object_mut().expect("metadata");
@@ -101,8 +106,87 @@ pub fn admission_review() -> Vec<u8> {
             }
         }]),
     );
-    let gvk = json!({"group": "networking.x-k8s.io", "version": "v1alpha1", "kind": "Gateway"});
-    let gvr = json!({"group": "networking.x-k8s.io", "version": "v1alpha1", "resource": "gateways"});
+    envelope(
+        json!({"group": "networking.x-k8s.io", "version": "v1alpha1", "kind": "Gateway"}),
+        json!({"group": "networking.x-k8s.io", "version": "v1alpha1", "resource": "gateways"}),
+        NAME,
+        NAMESPACE,
+        object,
+    )
+}
+
+/// An Ingress as the user wrote it: two more paths on the hosts of Ingress 0 of the
+/// benchmark's cluster (same namespace, so ING-HOST-TAKEN looks them up and lets them pass).
+pub fn applied_ingress() -> Value {
+    let path = |p: &str| json!({"path": p, "pathType": "Prefix", "backend": {"service": {"name": "storefront-v2", "port": {"name": "http"}}}});
+    json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": INGRESS_NAME,
+            "namespace": cluster::namespace(0),
+            "labels": {
+                "app.kubernetes.io/name": "storefront",
+                "app.kubernetes.io/instance": "storefront-v2",
+                "app.kubernetes.io/managed-by": "kustomize",
+                "team": "storefront",
+                "env": "prod"
+            },
+            "annotations": {
+                "argocd.argoproj.io/tracking-id": "storefront:networking.k8s.io/Ingress:team-0/storefront-v2",
+                "owner.example.com/oncall": "storefront-sre@example.com"
+            }
+        },
+        "spec": {
+            "ingressClassName": "avi",
+            "rules": [
+                {"host": cluster::host(0, 'a'), "http": {"paths": [path("/v2/api"), path("/v2/web")]}},
+                {"host": cluster::host(0, 'b'), "http": {"paths": [path("/v2/api"), path("/v2/web")]}}
+            ]
+        }
+    })
+}
+
+/// The full AdmissionReview for that Ingress's `kubectl apply` (a CREATE).
+pub fn ingress_review() -> Vec<u8> {
+    let applied = applied_ingress();
+    let mut object = applied.clone();
+    let meta = object["metadata"].as_object_mut().expect("metadata");
+    meta["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] =
+        Value::String(serde_json::to_string(&applied).expect("json") + "\n");
+    meta.insert("uid".into(), json!("1c4e7a90-3b2d-4f6e-8a1c-5d9e0f2b3a47"));
+    meta.insert("generation".into(), json!(1));
+    meta.insert("creationTimestamp".into(), json!("2026-11-22T09:14:03Z"));
+    let path_fields = json!({".": {}, "f:backend": {"f:service": {"f:name": {}, "f:port": {"f:name": {}}}}, "f:path": {}, "f:pathType": {}});
+    let rule_fields = json!({".": {}, "f:host": {}, "f:http": {"f:paths": {}}});
+    meta.insert(
+        "managedFields".into(),
+        json!([{
+            "manager": "kubectl-client-side-apply",
+            "operation": "Update",
+            "apiVersion": "networking.k8s.io/v1",
+            "time": "2026-11-22T09:14:03Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {
+                "f:metadata": {
+                    "f:annotations": {".": {}, "f:argocd.argoproj.io/tracking-id": {}, "f:kubectl.kubernetes.io/last-applied-configuration": {}, "f:owner.example.com/oncall": {}},
+                    "f:labels": {".": {}, "f:app.kubernetes.io/instance": {}, "f:app.kubernetes.io/managed-by": {}, "f:app.kubernetes.io/name": {}, "f:env": {}, "f:team": {}}
+                },
+                "f:spec": {"f:ingressClassName": {}, "f:rules": {"k:0": rule_fields.clone(), "k:1": rule_fields, "paths": path_fields}}
+            }
+        }]),
+    );
+    envelope(
+        json!({"group": "networking.k8s.io", "version": "v1", "kind": "Ingress"}),
+        json!({"group": "networking.k8s.io", "version": "v1", "resource": "ingresses"}),
+        INGRESS_NAME,
+        &cluster::namespace(0),
+        object,
+    )
+}
+
+/// The AdmissionReview around `object`, with the request metadata an Argo CD apply carries.
+fn envelope(gvk: Value, gvr: Value, name: &str, namespace: &str, object: Value) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "kind": "AdmissionReview",
         "apiVersion": "admission.k8s.io/v1",
@@ -112,8 +196,8 @@ pub fn admission_review() -> Vec<u8> {
             "resource": gvr,
             "requestKind": gvk,
             "requestResource": gvr,
-            "name": NAME,
-            "namespace": NAMESPACE,
+            "name": name,
+            "namespace": namespace,
             "operation": "CREATE",
             "userInfo": {
                 "username": "system:serviceaccount:argocd:argocd-application-controller",
@@ -143,18 +227,6 @@ pub fn admission_review() -> Vec<u8> {
         }
     }))
     .expect("json")
-}
-
-pub fn view() -> StaticView {
-    let mut v = StaticView::default();
-    v.add_class(
-        serde_json::from_value(json!({
-            "apiVersion": "networking.x-k8s.io/v1alpha1", "kind": "GatewayClass",
-            "metadata": {"name": "avi"}, "spec": {"controller": "ako.vmware.com/avi-lb"}
-        }))
-        .expect("GatewayClass"),
-    );
-    v
 }
 
 /// The request must be admitted cleanly, or the benchmark measures the wrong path.

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use avigw_webhook::metrics::Metrics;
-use avigw_webhook::policy::PolicyConfig;
 use avigw_webhook::server::{self, AppState, Readiness, Running};
 use axum::Router;
 use axum::body::Bytes;
@@ -16,7 +15,7 @@ use axum_server::tls_rustls::RustlsConfig;
 use hyper::header;
 use tokio::runtime::Runtime;
 
-use crate::request::view;
+use avigw_shared::rules::ClusterView;
 
 pub fn runtime(name: &str, threads: usize) -> anyhow::Result<Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
@@ -26,13 +25,17 @@ pub fn runtime(name: &str, threads: usize) -> anyhow::Result<Runtime> {
         .build()?)
 }
 
-pub fn start_webhook(rt: &Runtime, tls: rustls::ServerConfig) -> anyhow::Result<Running> {
+pub fn start_webhook(
+    rt: &Runtime,
+    tls: rustls::ServerConfig,
+    view: Arc<dyn ClusterView + Send + Sync>,
+) -> anyhow::Result<Running> {
     let readiness = Arc::new(Readiness::default());
     readiness.set_cert_loaded();
     readiness.set_view_synced();
     let state = AppState {
-        view: Arc::new(view()),
-        policy: PolicyConfig::default(),
+        view,
+        scope: Default::default(),
         metrics: Arc::new(Metrics::new()?),
         readiness,
     };

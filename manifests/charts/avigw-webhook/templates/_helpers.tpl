@@ -43,8 +43,8 @@ capabilities:
   drop: ["ALL"]
 {{- end -}}
 
-{{/* The rules both webhook configurations match. */}}
-{{- define "avigw-webhook.rules" -}}
+{{/* The rules the mutating webhook configuration matches (Ingresses have no defaults). */}}
+{{- define "avigw-webhook.mutatingRules" -}}
 - apiGroups: ["networking.x-k8s.io"]
   apiVersions: ["v1alpha1"]
   operations: ["CREATE", "UPDATE"]
@@ -60,6 +60,16 @@ capabilities:
   operations: ["CREATE", "UPDATE"]
   resources: ["services"]
   scope: "Namespaced"
+{{- end -}}
+
+{{/* The rules the validating webhook configuration matches: the mutating ones and Ingresses. */}}
+{{- define "avigw-webhook.validatingRules" -}}
+{{ include "avigw-webhook.mutatingRules" . }}
+- apiGroups: ["networking.k8s.io"]
+  apiVersions: ["v1"]
+  operations: ["CREATE", "UPDATE"]
+  resources: ["ingresses", "ingressclasses"]
+  scope: "*"
 {{- end -}}
 
 {{- define "avigw-webhook.namespaceSelector" -}}

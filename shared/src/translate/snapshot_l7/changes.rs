@@ -21,7 +21,7 @@ impl Snapshot {
         let Some(key) = ObjKey::of(&ing.metadata) else {
             return;
         };
-        let parsed = Arc::new(ParsedIngress::new(ing, settings.default_domain.as_deref()));
+        let parsed = Arc::new(ParsedIngress::new(ing, settings.scope.default_domain.as_deref()));
         let (resolved, candidate) = self.l7_resolve(&parsed);
         if let Some(old) = self.l7.ingresses.get(&key)
             && *old.parsed == *parsed

@@ -20,29 +20,25 @@ use std::sync::Arc;
 use super::keys::{Key, L7Key, ObjKey};
 use super::secret::SecretView;
 use super::snapshot::Snapshot;
-use crate::api::{AviInfraSetting, ShardSize};
-use crate::config::{Config, LabelPair};
+use crate::api::ShardSize;
+use crate::config::{Config, Scope};
 use crate::naming::{ClusterName, shard_of};
-use crate::rules::{ClassInfra, IngressAge, IngressClusterView, ParsedIngress, ParsedIngressClass};
+use crate::rules::{ClassInfra, ClusterView, IngressAge, ParsedIngress, ParsedIngressClass};
 
-/// What the snapshot must know of the config to place Ingress hosts on keys.
+/// What the snapshot must know of the config to place Ingress hosts on keys: the cluster name
+/// (key names), and the scope (`--shard-vs-size`, `--default-domain`, namespace sync) the
+/// admission rules judge with.
 #[derive(Debug, Clone)]
 pub(crate) struct L7Settings {
     pub cluster: ClusterName,
-    pub shard_size: ShardSize,
-    pub default_domain: Option<String>,
-    pub namespace_selector: Option<LabelPair>,
-    pub blocked_namespaces: BTreeSet<String>,
+    pub scope: Scope,
 }
 
 impl L7Settings {
     pub fn of(config: &Config) -> Self {
         L7Settings {
             cluster: config.cluster_name.clone(),
-            shard_size: config.scope.shard_vs_size,
-            default_domain: config.scope.default_domain.clone(),
-            namespace_selector: config.scope.namespace_selector.clone(),
-            blocked_namespaces: config.scope.blocked_namespaces.iter().cloned().collect(),
+            scope: config.scope.clone(),
         }
     }
 }
@@ -132,14 +128,9 @@ impl Snapshot {
         let Some(s) = &self.l7.settings else {
             return false;
         };
-        if s.blocked_namespaces.contains(namespace) {
-            return false;
-        }
-        s.namespace_selector.as_ref().is_none_or(|sel| {
-            self.namespaces
-                .get(namespace)
-                .is_some_and(|n| n.labels.get(&sel.key) == Some(&sel.value))
-        })
+        s.scope
+            .namespace_sync(namespace, |label| self.namespace_has_label(namespace, label))
+            .is_ok()
     }
 
     /// The shard size of the hosts an AviInfraSetting name owns.
@@ -148,7 +139,7 @@ impl Snapshot {
             .l7
             .settings
             .as_ref()
-            .map(|s| s.shard_size)
+            .map(|s| s.scope.shard_vs_size)
             .unwrap_or_default();
         infra
             .and_then(|n| self.settings.get(n))
@@ -214,44 +205,6 @@ impl Snapshot {
     }
 }
 
-pub(super) fn key_of(age: &IngressAge) -> ObjKey {
+pub(crate) fn key_of(age: &IngressAge) -> ObjKey {
     ObjKey::new(age.namespace.as_str(), age.name.as_str())
-}
-
-/// The rules' view of the cluster, from the snapshot's indexes.
-impl IngressClusterView for Snapshot {
-    fn ingress_class(&self, name: &str) -> Option<Arc<ParsedIngressClass>> {
-        self.l7.classes.get(name).cloned()
-    }
-
-    fn default_ingress_classes(&self) -> Vec<Arc<ParsedIngressClass>> {
-        self.l7
-            .classes
-            .values()
-            .filter(|c| c.is_default)
-            .cloned()
-            .collect()
-    }
-
-    fn namespace_synced(&self, namespace: &str) -> bool {
-        self.l7_synced(namespace)
-    }
-
-    /// Only our Ingresses in synced namespaces (the claims).
-    fn ingresses_naming_host(&self, host: &str) -> Vec<Arc<ParsedIngress>> {
-        let Some(c) = self.l7.claims.get(host) else {
-            return Vec::new();
-        };
-        let mut ages: Vec<&IngressAge> = c.rules.iter().chain(c.tls.iter()).collect();
-        ages.sort();
-        ages.dedup();
-        ages.into_iter()
-            .filter_map(|a| self.l7.ingresses.get(&key_of(a)))
-            .map(|e| e.parsed.clone())
-            .collect()
-    }
-
-    fn infra_setting(&self, name: &str) -> Option<Arc<AviInfraSetting>> {
-        self.settings.get(name).cloned()
-    }
 }

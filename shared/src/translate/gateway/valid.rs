@@ -1,179 +1,26 @@
-//! One Gateway → one VsVip, a Pool per listener with exactly one backend port, one
-//! L4PolicySet, one VirtualService, and the Gateway's status (SPEC §3, §4).
+//! A Gateway that passed the blocking rules → its VsVip, Pools, L4PolicySet and
+//! VirtualService, its listeners' statuses and its backend Services' ingress hostnames.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::context::Context;
-use super::fqdn::{dedup, gateway_pool_fqdn};
-use super::keys::{Key, ObjKey};
-use super::namespace::check_synced;
-use super::objects::{PoolSpec, PortEntry, VsSpec, build};
-use super::placement::resolve;
-use super::plan::{KeyPlan, Ownership, Problem};
-use super::proto::Proto;
-use super::servers::servers;
-use super::snapshot::Snapshot;
-use super::status::*;
-use super::views::{SvcPort, SvcView};
-use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, CONTROLLER_NAME, Gateway, GatewayClass, Listener};
+use super::Judged;
+use super::conditions::{listener_status, unscheduled};
+use crate::api::{AKO_GROUP, AVI_INFRA_SETTING_KIND, GatewayClass};
 use crate::naming::{check_avi_name, gateway_markers, gateway_pool_markers};
-use crate::rules::{
-    Change, ClassState, Review, ServiceOwnership, Violation, default_gateway, judge, service_ownership,
-};
-
-pub(crate) fn translate_gateway(ctx: &Context, snap: &Snapshot, key: &ObjKey) -> KeyPlan {
-    let k = Key::Gateway(key.clone());
-    let Some(raw) = snap.gateways.get(key) else {
-        return KeyPlan::not_ours(k, "the Gateway no longer exists");
-    };
-    if !ctx.services_api {
-        return KeyPlan::not_ours(k, "Gateway support is off (--services-api=false)");
-    }
-    if raw.metadata.deletion_timestamp.is_some() {
-        return KeyPlan::not_ours(k, "the Gateway is being deleted");
-    }
-    if let Err(why) = check_synced(ctx, snap, &key.namespace) {
-        return KeyPlan::not_ours(k, why);
-    }
-    // Judge and translate the object as the apiserver would store it with the webhook on.
-    let gw = default_gateway(raw);
-    let generation = raw.metadata.generation;
-    let class_name = gw.spec.gateway_class_name.as_str();
-    let class = snap.classes.get(class_name).map(|c| c.as_ref());
-    let state = ClassState::of(class);
-    let verdict = judge(&Review::Gateway(Change::create(&gw)), snap, ctx.ownership());
-    let class = match (state, class) {
-        (ClassState::Ours, Some(c)) => c,
-        (ClassState::Foreign, Some(c)) => {
-            let msg = format!(
-                "GatewayClass {class_name:?} names controller {:?}, not {CONTROLLER_NAME}",
-                c.spec.controller
-            );
-            let mut plan = KeyPlan::not_ours(k, msg.clone());
-            plan.gateway_status = Some(unscheduled(
-                &gw,
-                generation,
-                REASON_UNIDENTIFIED_CONTROLLER,
-                &msg,
-                &[],
-            ));
-            return plan;
-        }
-        _ => {
-            let msg = verdict
-                .warnings
-                .first()
-                .map(|w| w.to_string())
-                .unwrap_or_else(|| format!("GatewayClass {class_name:?} not found"));
-            let mut plan = KeyPlan::new(k, Ownership::Unclaimed);
-            plan.gateway_status = Some(unscheduled(
-                &gw,
-                generation,
-                REASON_INVALID_GATEWAY_CLASS,
-                &msg,
-                &[],
-            ));
-            plan.problems.push(Problem {
-                code: verdict.warnings.first().map(|w| w.code.as_str().to_owned()),
-                reason: REASON_INVALID_GATEWAY_CLASS.to_owned(),
-                message: msg,
-            });
-            return plan;
-        }
-    };
-    let mut plan = KeyPlan::new(k, Ownership::Ours);
-    for v in &verdict.violations {
-        plan.problems.push(Problem {
-            code: Some(v.code.as_str().to_owned()),
-            reason: v.code.gateway_reason().to_owned(),
-            message: v.to_string(),
-        });
-    }
-    let blocking: Vec<&Violation> = verdict
-        .violations
-        .iter()
-        .filter(|v| v.code.blocks_whole_gateway())
-        .collect();
-    if let Some(first) = blocking.first() {
-        let msg = blocking
-            .iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        plan.gateway_status = Some(unscheduled(
-            &gw,
-            generation,
-            first.code.gateway_reason(),
-            &msg,
-            &verdict.violations,
-        ));
-        return plan;
-    }
-    let judged = Judged {
-        gw: &gw,
-        generation,
-        class,
-        violations: &verdict.violations,
-    };
-    translate_valid(ctx, snap, key, judged, plan)
-}
-
-/// Scheduled=False (and Ready=False with the same reason) for a Gateway that gets no objects;
-/// listeners named by a violation carry it, the others point at the Gateway's condition.
-fn unscheduled(
-    gw: &Gateway,
-    generation: Option<i64>,
-    reason: &str,
-    msg: &str,
-    violations: &[Violation],
-) -> GatewayStatusPlan {
-    let listeners = gw
-        .spec
-        .listeners
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let own: Vec<String> = violations
-                .iter()
-                .filter(|v| v.listener == Some(i))
-                .map(|v| v.to_string())
-                .collect();
-            let cond = match violations.iter().find(|v| v.listener == Some(i)) {
-                Some(v) => PlannedCondition::new(COND_READY, false, v.code.gateway_reason(), own.join("; ")),
-                None => PlannedCondition::new(
-                    COND_READY,
-                    false,
-                    reason,
-                    "the Gateway is not scheduled; see its Scheduled condition",
-                ),
-            };
-            listener_status(l, vec![cond])
-        })
-        .collect();
-    GatewayStatusPlan {
-        observed_generation: generation,
-        conditions: vec![
-            PlannedCondition::new(COND_SCHEDULED, false, reason, msg),
-            PlannedCondition::new(
-                COND_READY,
-                false,
-                reason,
-                "the Gateway is not scheduled; see its Scheduled condition",
-            ),
-        ],
-        listeners,
-    }
-}
-
-fn listener_status(l: &Listener, conditions: Vec<PlannedCondition>) -> ListenerStatusPlan {
-    ListenerStatusPlan {
-        port: l.port,
-        protocol: l.protocol.clone(),
-        hostname: l.hostname.clone(),
-        conditions,
-    }
-}
+use crate::rules::{ServiceOwnership, service_ownership};
+use crate::translate::context::Context;
+use crate::translate::fqdn::{dedup, gateway_pool_fqdn};
+use crate::translate::keys::ObjKey;
+use crate::translate::namespace::check_synced;
+use crate::translate::objects::{PoolSpec, PortEntry, VsSpec, build};
+use crate::translate::placement::resolve;
+use crate::translate::plan::{KeyPlan, Problem};
+use crate::translate::proto::Proto;
+use crate::translate::servers::servers;
+use crate::translate::snapshot::Snapshot;
+use crate::translate::status::*;
+use crate::translate::views::{SvcPort, SvcView};
 
 /// The AviInfraSetting a class names, or a note on why its parametersRef is ignored.
 fn class_setting(class: &GatewayClass) -> (Option<&str>, Option<String>) {
@@ -199,16 +46,7 @@ struct Backend<'a> {
     port: &'a SvcPort,
 }
 
-/// A Gateway of ours that passed the blocking rules, with what judging it found.
-struct Judged<'a> {
-    gw: &'a Gateway,
-    generation: Option<i64>,
-    class: &'a GatewayClass,
-    /// Only non-blocking ones (listener protocols) remain.
-    violations: &'a [Violation],
-}
-
-fn translate_valid(
+pub(super) fn translate_valid(
     ctx: &Context,
     snap: &Snapshot,
     key: &ObjKey,
@@ -271,7 +109,7 @@ fn translate_valid(
         if svc.deleting {
             continue;
         }
-        if service_ownership(&svc.raw, ctx.default_lb_controller) != ServiceOwnership::GatewayBackend {
+        if service_ownership(&svc.raw, ctx.scope.default_lb_controller) != ServiceOwnership::GatewayBackend {
             plan.notes.push(format!(
                 "Service {svc_key} is of type LoadBalancer: it gets its own virtual service and is not attached to the Gateway"
             ));
