@@ -1,8 +1,11 @@
 //! Moving from AKO (docs/migrate-from-ako.md): avisim holds AKO's objects for a Gateway with two
-//! listeners and a LoadBalancer Service (`created_by: ako-demo`; names and markers are the ones
-//! current AKO writes, which avigw's translation reproduces, SPEC §3; VsVips marked with
-//! `clustername` only, as AKO's `lib.GetMarkers()` does; pools with endpoints gone stale while
-//! AKO was scaled to 0), plus an AKO pool avigw does not want.
+//! listeners, a LoadBalancer Service and two Ingresses (an insecure host on one shared parent, a
+//! secure host as an SNI child of another) (`created_by: ako-demo`; names and markers are the
+//! ones current AKO writes, which avigw's translation reproduces, SPEC §3 and SPEC-ingress §4;
+//! VsVips marked with `clustername` only, as AKO's `lib.GetMarkers()` does; what AKO writes
+//! differently, SPEC-ingress §10: no `ServiceName` marker on an insecure host's pool, no
+//! `ssl_profile_ref` on parents and SNI children; pools with endpoints gone stale while AKO was
+//! scaled to 0), plus an AKO pool avigw does not want.
 //!
 //! Without adoptFrom nothing of AKO's is written and the Kubernetes objects say why. `plan
 //! --diff` then reports adoptions with field changes and exits 2; the reconciler with adoptFrom
@@ -13,6 +16,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, ensure};
+use avigw_e2e::ingress::{self, EXAMPLES_NAMESPACE, SECURE_HOST, SECURE_SECRET};
 use avigw_e2e::process::reconciler_binary;
 use avigw_e2e::stack::{CLUSTER_NAME, Stack, start_reconciler_with};
 use avigw_e2e::wait;
@@ -32,12 +36,22 @@ spec:
   ports: [{name: http, port: 80, protocol: TCP, targetPort: 8080}]
 ";
 
-/// The manifests: example 000 (a Gateway with two TCP listeners, backends in two namespaces)
-/// and a LoadBalancer Service.
+const INSECURE_HOST: &str = "web.shop.example.com";
+
+/// The manifests: example 000 (a Gateway with two TCP listeners, backends in two namespaces),
+/// a LoadBalancer Service, and the Ingress examples (an IngressClass, an insecure and a secure
+/// Ingress) with the secure one's Secret (a fresh certificate: read once, used for both the
+/// cluster and AKO's objects).
 fn manifests() -> Result<String> {
     let root = avigw_testenv::workspace_root();
     let gw = std::fs::read_to_string(root.join("manifests/examples/000-gateway-two-tcp-listeners.yaml"))?;
-    Ok(format!("{gw}\n---\n{LB_SERVICE}"))
+    let dir = ingress::examples_dir();
+    let insecure = std::fs::read_to_string(dir.join("010-ingress-class-and-insecure.yaml"))?;
+    let secure = std::fs::read_to_string(dir.join("011-ingress-secure.yaml"))?;
+    let secret = ingress::tls_secret_yaml(EXAMPLES_NAMESPACE, SECURE_SECRET, SECURE_HOST)?;
+    Ok(format!(
+        "{gw}\n---\n{LB_SERVICE}\n---\n{insecure}\n---\n{secure}\n---\n{secret}"
+    ))
 }
 
 /// The reconciler's settings (as `start_reconciler` gives them), for the translation that names
@@ -74,16 +88,20 @@ fn avi(stack: &Stack) -> Result<AviClient> {
 }
 
 /// What AKO left on the controller, as AKO wrote it. Answers (type, name) → uuid, and the VIP
-/// of each VsVip.
-async fn seed_ako(stack: &Stack) -> Result<(BTreeMap<(String, String), String>, BTreeMap<String, String>)> {
+/// of each VsVip and of each Ingress host (its parent's).
+async fn seed_ako(
+    stack: &Stack,
+    manifests: &str,
+) -> Result<(BTreeMap<(String, String), String>, BTreeMap<String, String>)> {
     let config = raw(stack).validate(Purpose::Plan).map_err(anyhow::Error::msg)?;
-    let objects = parse_manifests(&manifests()?)?.objects;
+    let objects = parse_manifests(manifests)?.objects;
     let snap = Snapshot::from_config_objects(&config, objects);
     let ctx = Context::new(&config, &ControllerFacts::default());
     let avi = avi(stack)?;
     let mut uuids = BTreeMap::new();
     let mut vips = BTreeMap::new();
     for plan in translate_all(&ctx, &snap).values() {
+        let mut plan_vip = None;
         for o in plan.avi.create_order() {
             let mut v = serde_json::to_value(o)?;
             if v.get("created_by").is_some() {
@@ -98,6 +116,13 @@ async fn seed_ako(stack: &Stack) -> Result<(BTreeMap<(String, String), String>, 
                 // AKO sets this on every VsVip it creates.
                 v["east_west_placement"] = json!(false);
             }
+            if o.kind() == "pool" && o.name().contains(INSECURE_HOST) {
+                let markers = v["markers"].as_array_mut().context("markers")?;
+                markers.retain(|m| m["key"] != "ServiceName");
+            }
+            if let Some(vs) = v.as_object_mut().filter(|_| o.kind() == "virtualservice") {
+                vs.remove("ssl_profile_ref");
+            }
             let made: Value = avi.create(o.kind(), &v, None).await?;
             let uuid = made["uuid"].as_str().context("uuid")?.to_owned();
             if o.kind() == "vsvip" {
@@ -106,8 +131,17 @@ async fn seed_ako(stack: &Stack) -> Result<(BTreeMap<(String, String), String>, 
                     .and_then(Value::as_str)
                     .context("VIP")?;
                 vips.insert(o.name().to_owned(), ip.to_owned());
+                plan_vip = Some(ip.to_owned());
             }
             uuids.insert((o.kind().to_owned(), o.name().to_owned()), uuid);
+        }
+        for host in [INSECURE_HOST, SECURE_HOST] {
+            if let Some(ip) = plan_vip
+                .as_ref()
+                .filter(|_| plan.avi.names().iter().any(|(_, n)| n.contains(host)))
+            {
+                vips.insert(host.to_owned(), ip.clone());
+            }
         }
     }
     // AKO's pool for something avigw does not serve (e.g. an OpenShift route).
@@ -162,17 +196,18 @@ async fn kubectl_json(stack: &Stack, args: &[&str]) -> Result<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ako_objects_are_adopted_in_place_only_with_adopt_from() -> Result<()> {
     let stack = Stack::start_with(false).await?;
-    for ns in ["blue", "red"] {
+    for ns in ["blue", "red", EXAMPLES_NAMESPACE] {
         stack.env.kubectl(&["create", "namespace", ns]).await?.ok()?;
     }
+    let manifests = manifests()?;
     let manifest = stack.dir.path().join("manifests.yaml");
-    std::fs::write(&manifest, manifests()?)?;
+    std::fs::write(&manifest, &manifests)?;
     stack
         .env
         .kubectl(&["apply", "-f", manifest.to_str().unwrap_or_default()])
         .await?
         .ok()?;
-    let (uuids, vips) = seed_ako(&stack).await?;
+    let (uuids, vips) = seed_ako(&stack, &manifests).await?;
     let gw_vs = format!("{CLUSTER_NAME}--blue-my-gateway");
     let lb_vs = format!("{CLUSTER_NAME}--blue-web-lb");
     ensure!(
@@ -183,11 +218,23 @@ async fn ako_objects_are_adopted_in_place_only_with_adopt_from() -> Result<()> {
         uuids.contains_key(&("virtualservice".into(), lb_vs.clone())),
         "{uuids:?}"
     );
+    let sni_child = format!("{CLUSTER_NAME}--{SECURE_HOST}");
+    ensure!(
+        uuids.contains_key(&("virtualservice".into(), sni_child.clone())),
+        "{uuids:?}"
+    );
+    let parents = uuids
+        .keys()
+        .filter(|(k, n)| k == "virtualservice" && n.starts_with(&format!("{CLUSTER_NAME}--Shared-L7-")))
+        .count();
+    ensure!(parents == 2, "a shared parent per host: {uuids:?}");
     let pools = uuids.keys().filter(|(k, _)| k == "pool").count();
     ensure!(
-        pools == 4,
-        "two gateway pools, one LB pool, the legacy pool: {uuids:?}"
+        pools == 7,
+        "two gateway pools, one LB pool, one insecure and two secure Ingress pools, the legacy pool: {uuids:?}"
     );
+    let seeded = stack.avi_objects();
+    let seed_requests = stack.avisim.requests().len();
     stack.avisim.stats().reset();
 
     // Without adoptFrom: never written; the Gateway and the Service say why.
@@ -230,17 +277,65 @@ async fn ako_objects_are_adopted_in_place_only_with_adopt_from() -> Result<()> {
         },
     )
     .await?;
+    // Each Ingress hears of the first of its objects that is taken.
+    for (ingress, first) in [
+        ("store", format!("sslkeyandcertificate/{sni_child}")),
+        (
+            "web",
+            format!("pool/{CLUSTER_NAME}--{INSECURE_HOST}_-{EXAMPLES_NAMESPACE}-web"),
+        ),
+    ] {
+        let want = format!("Avi object {first} belongs to {AKO}; set adoptFrom to take it over");
+        wait::until(
+            "NameTaken event on the Ingress",
+            Duration::from_secs(60),
+            || async {
+                let ev =
+                    kubectl_json(&stack, &["get", "events", "-n", EXAMPLES_NAMESPACE, "-o", "json"]).await?;
+                let mine: Vec<&Value> = ev["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| {
+                        e["involvedObject"]["name"] == ingress && e["involvedObject"]["kind"] == "Ingress"
+                    })
+                    .collect();
+                let found = mine.iter().any(|e| {
+                    e["reason"] == "NameTaken" && e["type"] == "Warning" && e["message"] == want.as_str()
+                });
+                Ok((found.then_some(()), format!("events on {ingress}: {mine:?}")))
+            },
+        )
+        .await?;
+    }
     let svc = kubectl_json(&stack, &["get", "service", "-n", "blue", "web-lb", "-o", "json"]).await?;
     ensure!(
         svc["status"]["loadBalancer"]["ingress"].is_null(),
         "no ingress: {svc}"
     );
+    for name in ["web", "store"] {
+        let a = ingress::addresses(&stack, EXAMPLES_NAMESPACE, name).await?;
+        ensure!(a.is_empty(), "Ingress {name} has an address: {a:?}");
+    }
     ensure!(
-        stack.avi_writes() == 0,
-        "wrote to Avi: {:?}",
+        stack.avi_objects() == seeded,
+        "AKO's objects changed: {:?}",
         stack.avisim.requests()
     );
+    // Ingress objects other than virtual services are not known as taken before a create is
+    // tried: such a create is refused (409) and changes nothing. No other write is sent.
+    let writes: Vec<String> = stack
+        .avisim
+        .requests()
+        .into_iter()
+        .skip(seed_requests)
+        .filter(|q| q.method != "GET" && !q.path.ends_with("/login"))
+        .filter(|q| !(q.method == "POST" && q.status == 409))
+        .map(|q| format!("{} {} -> {}", q.method, q.path, q.status))
+        .collect();
+    ensure!(writes.is_empty(), "wrote to Avi: {writes:?}");
     r.shutdown().await;
+    stack.avisim.stats().reset();
 
     // plan --diff: adoptions with their field changes, the unwanted pool left alone; exit 2.
     let o = plan_diff(&stack, &manifest, &["--adopt-from", AKO])?;
@@ -264,7 +359,15 @@ async fn ako_objects_are_adopted_in_place_only_with_adopt_from() -> Result<()> {
         )),
         "{out}"
     );
-    ensure!(out.contains("0 create, 0 update, 9 adopt, 0 delete"), "{out}");
+    ensure!(
+        out.contains(&format!("adopt from ako-demo virtualservice         {sni_child}")),
+        "{out}"
+    );
+    ensure!(
+        out.contains("    ssl_profile_ref: (none) -> \"/api/sslprofile?name=System-Standard\""),
+        "{out}"
+    );
+    ensure!(out.contains("0 create, 0 update, 26 adopt, 0 delete"), "{out}");
     ensure!(stack.avi_writes() == 0, "plan --diff wrote");
 
     // With adoptFrom: taken over in place.
@@ -295,6 +398,20 @@ async fn ako_objects_are_adopted_in_place_only_with_adopt_from() -> Result<()> {
         },
     )
     .await?;
+    for host in [INSECURE_HOST, SECURE_HOST] {
+        let vip = vips.get(host).context("host VIP")?.clone();
+        let name = if host == SECURE_HOST { "store" } else { "web" };
+        wait::until(
+            "Ingress host with AKO's parent VIP",
+            Duration::from_secs(60),
+            || async {
+                let a = ingress::addresses(&stack, EXAMPLES_NAMESPACE, name).await?;
+                let done = a == [(host.to_owned(), vip.clone())];
+                Ok((done.then_some(()), format!("{a:?}, want {host}={vip}")))
+            },
+        )
+        .await?;
+    }
     ensure!(r.handle().wait_idle(Duration::from_secs(60)).await, "not idle");
     let stats = stack.avisim.stats();
     for kind in avigw_e2e::stack::AVI_KINDS {
@@ -336,7 +453,7 @@ async fn ako_objects_are_adopted_in_place_only_with_adopt_from() -> Result<()> {
     );
     ensure!(
         text(&o.stdout)
-            .contains("0 create, 0 update, 0 adopt, 0 delete, 9 unchanged, 0 name-taken, 1 left-alone"),
+            .contains("0 create, 0 update, 0 adopt, 0 delete, 26 unchanged, 0 name-taken, 1 left-alone"),
         "{}",
         text(&o.stdout)
     );
