@@ -158,11 +158,7 @@ impl ClusterView for StaticView {
     }
 
     fn default_ingress_classes(&self) -> Vec<Arc<ParsedIngressClass>> {
-        self.ingress_classes
-            .values()
-            .filter(|c| c.is_default)
-            .cloned()
-            .collect()
+        ParsedIngressClass::defaults(self.ingress_classes.values())
     }
 
     fn namespace_has_label(&self, namespace: &str, label: &LabelPair) -> bool {

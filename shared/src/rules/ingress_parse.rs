@@ -4,6 +4,7 @@
 //! `ImplementationSpecific`, backends and TLS entries flattened.
 
 use std::fmt;
+use std::sync::Arc;
 
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
 use k8s_openapi::jiff::Timestamp;
@@ -368,6 +369,14 @@ impl ParsedIngressClass {
     /// `spec.controller` is avigw's.
     pub fn is_ours(&self) -> bool {
         self.controller == CONTROLLER_NAME
+    }
+
+    /// The classes among `classes` annotated as the cluster's default, for a
+    /// [`ClusterView`](super::ClusterView) that holds its classes parsed.
+    pub fn defaults<'a>(
+        classes: impl IntoIterator<Item = &'a Arc<ParsedIngressClass>>,
+    ) -> Vec<Arc<ParsedIngressClass>> {
+        classes.into_iter().filter(|c| c.is_default).cloned().collect()
     }
 }
 

@@ -61,62 +61,40 @@ mod tests {
 
     #[test]
     fn group_and_kind_both_decide() {
-        assert_eq!(
-            RuleKind::from_group_kind("networking.x-k8s.io", "Gateway"),
-            RuleKind::Gateway
-        );
-        assert_eq!(
-            RuleKind::from_group_kind("networking.x-k8s.io", "GatewayClass"),
-            RuleKind::GatewayClass
-        );
-        assert_eq!(RuleKind::from_group_kind("", "Service"), RuleKind::Service);
-        assert_eq!(
-            RuleKind::from_group_kind("ako.vmware.com", "AviInfraSetting"),
-            RuleKind::AviInfraSetting
-        );
-        // Same kind name in another group is not ours.
-        assert_eq!(
-            RuleKind::from_group_kind("gateway.networking.k8s.io", "Gateway"),
-            RuleKind::Other
-        );
-        assert_eq!(
-            RuleKind::from_group_kind("example.io", "Service"),
-            RuleKind::Other
-        );
-        assert_eq!(RuleKind::from_group_kind("", "Pod"), RuleKind::Other);
-        assert_eq!(
-            RuleKind::from_group_kind("networking.k8s.io", "Ingress"),
-            RuleKind::Ingress
-        );
-        assert_eq!(
-            RuleKind::from_group_kind("networking.k8s.io", "IngressClass"),
-            RuleKind::IngressClass
-        );
-        // The old beta group and another group's Ingress are not judged.
-        assert_eq!(
-            RuleKind::from_group_kind("extensions", "Ingress"),
-            RuleKind::Other
-        );
+        let cases = [
+            ("networking.x-k8s.io", "Gateway", RuleKind::Gateway),
+            ("networking.x-k8s.io", "GatewayClass", RuleKind::GatewayClass),
+            ("", "Service", RuleKind::Service),
+            ("ako.vmware.com", "AviInfraSetting", RuleKind::AviInfraSetting),
+            ("networking.k8s.io", "Ingress", RuleKind::Ingress),
+            ("networking.k8s.io", "IngressClass", RuleKind::IngressClass),
+            // Same kind name in another group is not ours.
+            ("gateway.networking.k8s.io", "Gateway", RuleKind::Other),
+            ("example.io", "Service", RuleKind::Other),
+            ("", "Pod", RuleKind::Other),
+            // The old beta group's Ingress is not judged.
+            ("extensions", "Ingress", RuleKind::Other),
+        ];
+        for (group, kind, want) in cases {
+            assert_eq!(RuleKind::from_group_kind(group, kind), want, "{group}/{kind}");
+        }
         assert!(RuleKind::Ingress.namespaced() && !RuleKind::IngressClass.namespaced());
     }
 
     #[test]
     fn api_version_splits_off_the_version() {
-        assert_eq!(
-            RuleKind::from_api_version_kind("v1", "Service"),
-            RuleKind::Service
-        );
-        assert_eq!(
-            RuleKind::from_api_version_kind("networking.x-k8s.io/v1alpha1", "Gateway"),
-            RuleKind::Gateway
-        );
-        assert_eq!(
-            RuleKind::from_api_version_kind("apps/v1", "Service"),
-            RuleKind::Other
-        );
-        assert_eq!(
-            RuleKind::from_api_version_kind("networking.k8s.io/v1", "IngressClass"),
-            RuleKind::IngressClass
-        );
+        let cases = [
+            ("v1", "Service", RuleKind::Service),
+            ("networking.x-k8s.io/v1alpha1", "Gateway", RuleKind::Gateway),
+            ("apps/v1", "Service", RuleKind::Other),
+            ("networking.k8s.io/v1", "IngressClass", RuleKind::IngressClass),
+        ];
+        for (api_version, kind, want) in cases {
+            assert_eq!(
+                RuleKind::from_api_version_kind(api_version, kind),
+                want,
+                "{api_version} {kind}"
+            );
+        }
     }
 }

@@ -25,12 +25,7 @@ impl ClusterView for Snapshot {
     }
 
     fn default_ingress_classes(&self) -> Vec<Arc<ParsedIngressClass>> {
-        self.l7
-            .classes
-            .values()
-            .filter(|c| c.is_default)
-            .cloned()
-            .collect()
+        ParsedIngressClass::defaults(self.l7.classes.values())
     }
 
     fn namespace_has_label(&self, namespace: &str, label: &LabelPair) -> bool {
