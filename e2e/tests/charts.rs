@@ -48,6 +48,7 @@ fn non_default_reconciler() -> Vec<&'static str> {
         "servicesAPI=false",
         "avi.authMethod=token",
         "shardVsSize=DEDICATED",
+        "adoptFrom={ako-prod-1,ako-prod-1-avi-system}",
     ]);
     v.extend(MONITORING);
     v
@@ -467,6 +468,9 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
         }
         let shard = if sets.len() > 2 { "DEDICATED" } else { "LARGE" };
         ensure!(env.contains(&format!("AVIGW_SHARD_VS_SIZE={shard}")), "{env:?}");
+        if sets.len() <= 2 {
+            ensure!(!env.iter().any(|e| e.starts_with("AVIGW_ADOPT_FROM=")), "{env:?}");
+        }
         if sets.len() > 2 {
             for want in [
                 "AVIGW_VIP_NETWORK=vip-net=10.50.0.0/24,vip-b",
@@ -477,6 +481,7 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
                 "AVIGW_BLOCKED_NAMESPACE=kube-public,legacy",
                 "AVIGW_CA_FILE=/etc/avigw/ca/ca.crt",
                 "AVIGW_SERVICES_API=false",
+                "AVIGW_ADOPT_FROM=ako-prod-1,ako-prod-1-avi-system",
             ] {
                 ensure!(env.contains(&want.to_owned()), "missing {want}: {env:?}");
             }
@@ -490,7 +495,7 @@ async fn reconciler_chart_lints_renders_and_applies() -> Result<()> {
 #[tokio::test]
 async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()> {
     let ctx = TestContext::new("chart-values").await?;
-    let cases: [(&str, &[&str], &str); 9] = [
+    let cases: [(&str, &[&str], &str); 10] = [
         (
             RECONCILER_CHART,
             &[],
@@ -519,6 +524,11 @@ async fn reconciler_chart_refuses_bad_values_with_one_clear_line() -> Result<()>
             RECONCILER_CHART,
             &["clusterName=c", "avi.controller=https://a", "shardVsSize=HUGE"],
             "at '/shardVsSize': value must be one of 'LARGE', 'MEDIUM', 'SMALL', 'DEDICATED'",
+        ),
+        (
+            RECONCILER_CHART,
+            &["clusterName=c", "avi.controller=https://a", "adoptFrom={ako c}"],
+            "at '/adoptFrom/0'",
         ),
         (
             RECONCILER_CHART,

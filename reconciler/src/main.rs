@@ -31,6 +31,8 @@ enum Command {
     /// get; certificate keys are printed as `<redacted>`. Objects without a namespace are taken
     /// to be in `default`; the license tier defaults to ENTERPRISE and the cluster name to
     /// "plan" unless given. Exit 1 when an input breaks an admission rule, 2 on unusable input.
+    /// With --diff: compare with the live controller; exit 0 nothing would change, 2 something
+    /// would, 1 any error.
     Plan(Box<PlanArgs>),
     /// Run the controller: watch the cluster, sync Avi, write status and events. Settings
     /// come from flags or `AVIGW_*` env; a bad one stops start-up with one line.
@@ -38,10 +40,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `plan --diff` keeps 2 for "something would change": its usage errors exit 1.
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "--diff") => {
+            let _ = e.print();
+            return ExitCode::from(avigw_reconciler::plan::DIFF_ERROR);
+        }
+        Err(e) => e.exit(),
+    };
     avigw_ops::init_tracing(cli.log.format());
     match cli.command {
         Command::Run(args) => run(*args),
+        Command::Plan(args) if args.diff => plan_diff(&args),
         Command::Plan(args) => match execute(&args) {
             Ok(out) => {
                 for n in &out.notes {
@@ -57,9 +68,33 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("error: {e}");
-                ExitCode::from(e.exit_code())
+                ExitCode::from(e.exit_code(false))
             }
         },
+    }
+}
+
+fn plan_diff(args: &PlanArgs) -> ExitCode {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let error = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::from(avigw_reconciler::plan::DIFF_ERROR)
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return error(&format!("cannot start the async runtime: {e}")),
+    };
+    match rt.block_on(avigw_reconciler::plan::execute_diff(args)) {
+        Ok(out) => {
+            for n in &out.notes {
+                eprintln!("{n}");
+            }
+            match write_stdout(&out.stdout) {
+                Ok(()) => ExitCode::from(out.exit_code()),
+                Err(e) => error(&format!("{e:#}")),
+            }
+        }
+        Err(e) => error(&e),
     }
 }
 

@@ -356,22 +356,25 @@ async fn expired_session_logs_in_again() {
     run.shutdown();
 }
 
+/// A create whose answer was lost: Avi holds the name under avigw's own `created_by` (made
+/// after the start-up read, so not in the cache): the 409 is read back and updated.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conflict_on_create_reads_and_updates() {
+async fn conflict_on_create_of_our_own_object_reads_and_updates() {
     let e = env("run-409").await;
     let ns = e.ctx.ns.clone();
-    // A pool with the name avigw will want, not marked as ours (so not in the start-up cache).
     let pool = format!("{}--{ns}-gw-b80-gw-TCP-80", e.cluster);
+    let run = e.start().await;
+    wait_ready(&run, 60).await;
     let _: serde_json::Value = e
         .avi()
         .create(
             "pool",
-            &serde_json::json!({"name": pool, "servers": [{"ip": {"addr": "192.0.2.1", "type": "V4"}, "port": 1}]}),
+            &serde_json::json!({"name": pool, "created_by": format!("avigw-{}", e.cluster),
+                "servers": [{"ip": {"addr": "192.0.2.1", "type": "V4"}, "port": 1}]}),
             None,
         )
         .await
         .unwrap();
-    let run = e.start().await;
     e.apply(&e.gateway_yaml("gw", &[80], None)).await;
     eventually(30, "Ready", || async {
         let g = e.gateway_json("gw").await?;
@@ -386,6 +389,58 @@ async fn conflict_on_create_reads_and_updates() {
     .await;
     assert_eq!(p["created_by"], format!("avigw-{}", e.cluster));
     assert!(e.sim.stats().count("PUT", "pool") >= 1);
+    run.shutdown();
+}
+
+/// SPEC §5: a name held by an object that names no creator is never written; the Gateway says
+/// which object and why (`Ready=False`, `NameTaken`, a Warning event), and the key is not
+/// retried fast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_held_by_another_creator_is_never_written() {
+    let e = env("run-taken").await;
+    let ns = e.ctx.ns.clone();
+    // A pool with the name avigw will want, made by someone else (no created_by).
+    let pool = format!("{}--{ns}-gw-b80-gw-TCP-80", e.cluster);
+    let made: serde_json::Value = e
+        .avi()
+        .create(
+            "pool",
+            &serde_json::json!({"name": pool, "servers": [{"ip": {"addr": "192.0.2.1", "type": "V4"}, "port": 1}]}),
+            None,
+        )
+        .await
+        .unwrap();
+    let run = e.start().await;
+    e.apply(&e.gateway_yaml("gw", &[80], None)).await;
+    let want = format!(
+        "Avi object pool/{pool} belongs to another creator (no created_by); avigw does not take it over: rename or remove it on Avi"
+    );
+    eventually(60, "Ready=False NameTaken", || async {
+        let g = e.gateway_json("gw").await?;
+        let c = condition(&g, "Ready")?;
+        (c["status"] == "False" && c["reason"] == "NameTaken" && c["message"] == want.as_str()).then_some(())
+    })
+    .await;
+    eventually(30, "a NameTaken Warning event", || async {
+        let out = e.kubectl(&["get", "events", "-n", &ns, "-o", "json"]).await;
+        (out.contains("\"reason\": \"NameTaken\"") && out.contains(&want)).then_some(())
+    })
+    .await;
+    // Settled: no further attempt for a while (slow retry), and the pool was never written.
+    let uuid = made["uuid"].as_str().unwrap().to_owned();
+    let posts = e.sim.stats().count("POST", "pool");
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    assert_eq!(e.sim.stats().count("POST", "pool"), posts, "no fast retry loop");
+    let touched: Vec<_> = e
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET" && r.path.contains(&uuid))
+        .collect();
+    assert!(touched.is_empty(), "{touched:?}");
+    let p = e.object("pool", &pool).await.unwrap();
+    assert_eq!(p["servers"], made["servers"]);
+    assert_eq!(p["_last_modified"], made["_last_modified"]);
     run.shutdown();
 }
 

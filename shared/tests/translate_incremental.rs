@@ -195,6 +195,24 @@ fn rendering_the_status_once_avi_answers() {
             .reason,
         "InvalidAddress"
     );
+    let taken = render_gateway_status(
+        plan,
+        AviOutcome::NameTaken(
+            "Avi object virtualservice/c--ns-gw belongs to ako-c; set adoptFrom to take it over",
+        ),
+        "t2",
+        None::<&GatewayStatus>,
+    );
+    let ready = taken.conditions.iter().find(|c| c.type_ == COND_READY).unwrap();
+    assert_eq!(
+        (ready.status, ready.reason.as_str(), ready.message.as_str()),
+        (
+            ConditionStatus::False,
+            "NameTaken",
+            "Avi object virtualservice/c--ns-gw belongs to ako-c; set adoptFrom to take it over"
+        )
+    );
+    assert!(taken.addresses.is_empty(), "no address while the name is taken");
     assert!(
         serde_json::to_string(&placed)
             .unwrap()

@@ -17,6 +17,14 @@ pub enum AviError {
     /// 409: an object with this name already exists.
     #[error("avi {object}: conflict: {message}")]
     Conflict { object: String, message: String },
+    /// The name is held by another creator (SPEC §5): avigw never writes that object.
+    #[error("{}", name_taken_message(.object, .name, .created_by))]
+    NameTaken {
+        object: String,
+        name: String,
+        /// Empty when the object names no creator.
+        created_by: String,
+    },
     /// 404.
     #[error("avi {object}: not found: {message}")]
     NotFound { object: String, message: String },
@@ -88,7 +96,7 @@ impl AviError {
     /// The HTTP status, when there was one.
     pub fn status(&self) -> Option<u16> {
         Some(match self {
-            AviError::Conflict { .. } => 409,
+            AviError::Conflict { .. } | AviError::NameTaken { .. } => 409,
             AviError::NotFound { .. } => 404,
             AviError::VipChange { .. }
             | AviError::InUse { .. }
@@ -115,6 +123,16 @@ impl AviError {
 
     pub fn is_not_found(&self) -> bool {
         matches!(self, AviError::NotFound { .. })
+    }
+}
+
+fn name_taken_message(object: &str, name: &str, created_by: &str) -> String {
+    if created_by.is_empty() {
+        format!(
+            "Avi object {object}/{name} belongs to another creator (no created_by); avigw does not take it over: rename or remove it on Avi"
+        )
+    } else {
+        format!("Avi object {object}/{name} belongs to {created_by}; set adoptFrom to take it over")
     }
 }
 

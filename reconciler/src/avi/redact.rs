@@ -74,6 +74,7 @@ impl Redactor {
                 referred_by.iter_mut().for_each(|r| self.text(r));
             }
             AviError::Config(message) => self.text(message),
+            AviError::NameTaken { .. } => {}
         }
         e
     }

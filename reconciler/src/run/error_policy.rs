@@ -39,6 +39,15 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The reason of the Warning event that reports it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Failure::InvalidAddress { .. } => "InvalidAddress",
+            Failure::Avi(AviError::NameTaken { .. }) => "NameTaken",
+            Failure::Avi(_) | Failure::Kube(_) => "AviError",
+        }
+    }
+
     /// The `result` label of `avigw_reconcile_total`.
     pub fn label(&self) -> &'static str {
         match self {
@@ -169,6 +178,24 @@ mod tests {
             message: "upgrade in progress".into(),
         });
         assert!(error_policy(&forbidden, attempt(0)).unwrap().after >= s(15));
+    }
+
+    /// Another creator's name waits for someone to act (adoptFrom, a rename): slow, and
+    /// never the fast path of a 409 race.
+    #[test]
+    fn a_name_taken_by_another_creator_is_retried_slowly() {
+        let f = avi(AviError::NameTaken {
+            object: "virtualservice".into(),
+            name: "demo--default-gw".into(),
+            created_by: "ako-demo".into(),
+        });
+        let r = error_policy(&f, attempt(0)).unwrap();
+        assert!(
+            !r.avi_unavailable && r.after >= s(15) && r.after <= s(30),
+            "{r:?}"
+        );
+        assert_eq!(f.label(), "error");
+        assert_eq!(f.reason(), "NameTaken");
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod actual;
 mod avi_health;
 mod cache;
 pub mod cli;
-mod diff;
+pub(crate) mod diff;
 mod error_policy;
 mod finalizer;
 mod infra;
@@ -21,6 +21,7 @@ mod l7_owner;
 mod l7_plan;
 mod leader;
 mod metrics;
+pub(crate) mod ownership;
 mod queue;
 mod reconcile;
 mod report;
@@ -94,6 +95,8 @@ pub struct Controller {
     ctx: Context,
     avi: AviClient,
     cache: AviCache,
+    /// Names Avi holds under other creators, and whom to adopt from.
+    owners: ownership::Owners,
     writer: status::Writer,
     metrics: Metrics,
     finalizers: Finalizers,
@@ -279,6 +282,7 @@ pub async fn start(
         shared,
         watches,
         finalizers: Finalizers::new(&ctx.cluster),
+        owners: ownership::Owners::new(&ctx.cluster, config.adopt_from.clone()),
         ctx,
         avi,
         cache: AviCache::default(),

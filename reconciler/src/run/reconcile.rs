@@ -188,6 +188,7 @@ impl Controller {
         let syncer = Syncer {
             avi: &self.avi,
             cache: &self.cache,
+            owners: &self.owners,
             cluster: &self.ctx.cluster,
             tenant: &self.ctx.tenant,
         };

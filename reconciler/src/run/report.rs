@@ -13,6 +13,7 @@ use super::cache::vs_name;
 use super::error_policy::{Attempt, Failure};
 use super::reconcile::{AviStep, KeyObject, KeyView};
 use super::status::reference;
+use crate::avi::AviError;
 
 impl Controller {
     /// Writes status and ingress and publishes events for what the Avi step did; answers the
@@ -46,6 +47,9 @@ impl Controller {
             (Ok(_), Some(vip), _) => AviOutcome::Placed { vip },
             (Ok(_), None, _) => AviOutcome::Pending,
             (Err(Failure::InvalidAddress { message, .. }), _, _) => AviOutcome::InvalidAddress(message),
+            (Err(Failure::Avi(AviError::NameTaken { .. })), _, Some(message)) => {
+                AviOutcome::NameTaken(message)
+            }
             (Err(_), _, Some(message)) => AviOutcome::AviError(message),
             (Err(_), _, None) => AviOutcome::Pending,
         };
@@ -162,7 +166,7 @@ impl Controller {
                     .await;
             }
             Err(e @ Failure::Avi(_)) if attempt.failures == 0 => {
-                self.writer.event(r, true, "AviError", e.to_string()).await;
+                self.writer.event(r, true, e.reason(), e.to_string()).await;
             }
             _ => {}
         }

@@ -39,7 +39,7 @@ impl Controller {
             Err(f) => {
                 let reason = match f {
                     Failure::InvalidAddress { repeated: false, .. } => Some("InvalidAddress"),
-                    Failure::Avi(_) if attempt.failures == 0 => Some("AviError"),
+                    Failure::Avi(_) if attempt.failures == 0 => Some(f.reason()),
                     _ => None,
                 };
                 if let Some(reason) = reason {

@@ -92,9 +92,34 @@ impl Controller {
     /// Loads what Avi holds, deletes VsVips no key claims, and queues every key: those of the
     /// cluster, and those only Avi knows (they translate to nothing, so their sync deletes
     /// them; a kept Ingress parent translates to itself).
+    /// Objects of `adoptFrom` creators avigw has not taken over: left alone, never deleted.
+    /// At the first start-up these include the ones about to be adopted; at a resync they are
+    /// the ones avigw does not want.
+    fn log_not_adopted(&self) {
+        let rest = self.owners.not_adopted();
+        if rest.is_empty() {
+            return;
+        }
+        let names: Vec<String> = rest
+            .iter()
+            .take(50)
+            .map(|(k, n, c)| format!("{k}/{n} ({c})"))
+            .collect();
+        tracing::info!(
+            count = rest.len(),
+            objects = %names.join(", "),
+            "objects of adoptFrom creators not taken over: left alone (avigw adopts only names it wants)"
+        );
+    }
+
     async fn startup_sync(&self) -> Result<(), AviError> {
         let cluster = &self.ctx.cluster;
         self.cache.load(&self.avi, cluster, &self.ctx.tenant).await?;
+        // Another creator's VsVip carries the same marker as ours: never ours to change.
+        for vip in self.owners.load(&self.avi, &self.ctx.tenant).await? {
+            self.cache.remove(avigw_shared::avi::kind::VSVIP, &vip);
+        }
+        self.log_not_adopted();
         let (keys, l7_keys, l7_orphans, mut names) = {
             let snap = self.shared.snap.read();
             let keys = snap.keys();
@@ -124,6 +149,7 @@ impl Controller {
         let syncer = Syncer {
             avi: &self.avi,
             cache: &self.cache,
+            owners: &self.owners,
             cluster: &self.ctx.cluster,
             tenant: &self.ctx.tenant,
         };

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::actual::Actual;
 use super::cache::{AviCache, vs_name};
 use super::diff::object_differences;
+use super::ownership::{Owners, Resolved};
 use crate::avi::{AviClient, AviError};
 
 /// The order deletes go in: referrers before what they refer to (child virtual services
@@ -34,11 +35,14 @@ pub struct SyncReport {
     pub writes: usize,
     pub created: Vec<(String, String)>,
     pub deleted: Vec<(String, String)>,
+    /// Taken over in place from an `adoptFrom` creator: (type, name, creator).
+    pub adopted: Vec<(String, String, String)>,
 }
 
 pub struct Syncer<'a> {
     pub avi: &'a AviClient,
     pub cache: &'a AviCache,
+    pub owners: &'a Owners,
     pub cluster: &'a ClusterName,
     pub tenant: &'a str,
 }
@@ -94,32 +98,46 @@ impl Syncer<'_> {
                 tracing::debug!(kind = k, name, fields = ?diff, "out of sync");
                 self.update(o, &actual, rep).await
             }
-            None => {
-                rep.writes += 1;
-                match self.avi.create::<_, Value>(k, &o, Some(self.tenant)).await {
-                    Ok(created) => {
-                        self.keep(o, created)?;
-                        rep.created.push((k.to_owned(), name.to_owned()));
-                        Ok(())
-                    }
-                    // Someone (an earlier run, a cache gone stale) has it: read and update.
-                    Err(AviError::Conflict { .. }) => {
-                        let Some(read) = self.avi.get_by_name::<Value>(k, name, Some(self.tenant)).await?
-                        else {
-                            return Err(AviError::Conflict {
-                                object: k.to_owned(),
-                                message: format!("{name} exists but cannot be read"),
-                            });
-                        };
-                        let actual = decoded(k, read)?;
-                        self.cache.put(actual.clone());
-                        if object_differences(o, &actual).is_empty() {
-                            return Ok(());
-                        }
-                        self.update(o, &actual, rep).await
-                    }
-                    Err(e) => Err(e),
+            None => self.create_or_take_over(o, rep).await,
+        }
+    }
+
+    /// A name not in the cache: created, unless Avi already holds it; then `ownership.rs`
+    /// decides (ours or `adoptFrom`: updated in place; anyone else's: `NameTaken`, no write).
+    async fn create_or_take_over(&self, o: AviObjectRef<'_>, rep: &mut SyncReport) -> Result<(), AviError> {
+        let (k, name) = (o.kind(), o.name());
+        if self.owners.known_foreign(k, name).is_none() {
+            rep.writes += 1;
+            match self.avi.create::<_, Value>(k, &o, Some(self.tenant)).await {
+                Ok(created) => {
+                    self.keep(o, created)?;
+                    rep.created.push((k.to_owned(), name.to_owned()));
+                    return Ok(());
                 }
+                Err(AviError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match self.owners.resolve(self.avi, self.tenant, k, name).await? {
+            Resolved::Gone => Err(AviError::Conflict {
+                object: k.to_owned(),
+                message: format!("{name} was taken and is gone; it is created on the next try"),
+            }),
+            Resolved::Update { actual, adopted_from } => {
+                if let Some(from) = &adopted_from {
+                    tracing::info!(kind = k, name, from = %from, "adopting in place");
+                }
+                let actual = decoded(k, actual)?;
+                if object_differences(o, &actual).is_empty() {
+                    self.cache.put(actual);
+                } else {
+                    self.update(o, &actual, rep).await?;
+                }
+                self.owners.taken_over(k, name);
+                if let Some(from) = adopted_from {
+                    rep.adopted.push((k.to_owned(), name.to_owned(), from));
+                }
+                Ok(())
             }
         }
     }

@@ -74,6 +74,11 @@ pub struct RawConfig {
     /// ENTERPRISE, ENTERPRISE_WITH_CLOUD_SERVICES, ESSENTIALS or BASIC.
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_LICENSE_TIER"))]
     pub license_tier: Option<String>,
+    /// Another creator (`created_by`, e.g. ako-<clusterName>) whose Avi objects avigw takes
+    /// over in place when it wants their names (repeatable).
+    #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_ADOPT_FROM", value_delimiter = ','))]
+    #[serde(default)]
+    pub adopt_from: Vec<String>,
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_LEADER_ELECT"))]
     pub leader_elect: Option<bool>,
     #[cfg_attr(feature = "cli", arg(long, env = "AVIGW_WORKERS"))]

@@ -28,6 +28,7 @@ fn defaults() {
     assert_eq!(c.workers, 4);
     assert_eq!(c.metrics_addr, "0.0.0.0:9090".parse().unwrap());
     assert_eq!(c.license_tier, None);
+    assert!(c.adopt_from.is_empty());
 }
 
 #[test]
@@ -178,6 +179,27 @@ fn one_line_errors_name_the_setting() {
             },
             "--insecure-skip-verify (AVIGW_INSECURE_SKIP_VERIFY): contradicts --ca-file",
         ),
+        (
+            RawConfig {
+                adopt_from: vec!["ako-c1".into(), "ako c2".into()],
+                ..raw()
+            },
+            "--adopt-from (AVIGW_ADOPT_FROM): \"ako c2\" is not a created_by value such as ako-prod-1",
+        ),
+        (
+            RawConfig {
+                adopt_from: vec![String::new()],
+                ..raw()
+            },
+            "--adopt-from (AVIGW_ADOPT_FROM): \"\" is not a created_by value",
+        ),
+        (
+            RawConfig {
+                adopt_from: vec!["avigw-c1".into()],
+                ..raw()
+            },
+            "--adopt-from (AVIGW_ADOPT_FROM): \"avigw-c1\" is avigw's own created_by for this cluster; list another creator, e.g. ako-c1",
+        ),
     ];
     for (r, want) in cases {
         let e = err(r, Purpose::Plan);
@@ -306,6 +328,7 @@ fn file_keys_are_the_flags_in_camel_case() {
         "vrf",
         "vipNetwork",
         "nodeNetwork",
+        "adoptFrom",
         "serviceType",
         "nodeSelector",
         "autoFqdn",
@@ -486,4 +509,27 @@ fn scope_and_ops_port_validate_alone() {
         .unwrap(),
         "127.0.0.1:0".parse().unwrap()
     );
+}
+
+#[test]
+fn adopt_from_is_trimmed_and_deduplicated() {
+    let c = RawConfig {
+        adopt_from: vec!["ako-c1".into(), " ako-c1-kube-system ".into(), "ako-c1".into()],
+        ..raw()
+    }
+    .validate(Purpose::Plan)
+    .unwrap();
+    assert_eq!(c.adopt_from, ["ako-c1", "ako-c1-kube-system"]);
+}
+
+#[test]
+fn adopt_from_is_read_from_a_config_file_and_flags_win() {
+    let file = RawConfig::from_yaml("clusterName: c1\nadoptFrom: [ako-c1]\n").unwrap();
+    assert_eq!(file.adopt_from, ["ako-c1"]);
+    let flags = RawConfig {
+        adopt_from: vec!["ako-other".into()],
+        ..Default::default()
+    };
+    assert_eq!(file.clone().overlay(flags).unwrap().adopt_from, ["ako-other"]);
+    assert_eq!(file.overlay(RawConfig::default()).unwrap().adopt_from, ["ako-c1"]);
 }

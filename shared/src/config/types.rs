@@ -92,6 +92,8 @@ pub struct Config {
     pub scope: Scope,
     pub services_api: bool,
     pub license_tier: Option<LicenseTier>,
+    /// Creators (`created_by`) whose objects avigw adopts when it wants their names.
+    pub adopt_from: Vec<String>,
     pub leader_elect: bool,
     pub workers: usize,
     pub metrics_addr: SocketAddr,

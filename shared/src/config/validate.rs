@@ -134,6 +134,7 @@ impl RawConfig {
                 })
             })
             .transpose()?;
+        let adopt_from = validate_adopt_from(self.adopt_from, &cluster_name)?;
         let workers = self.workers.unwrap_or(4);
         if !(1..=256).contains(&workers) {
             return Err(ConfigError::new(
@@ -163,6 +164,7 @@ impl RawConfig {
             scope,
             services_api: self.services_api.unwrap_or(true),
             license_tier,
+            adopt_from,
             leader_elect: self.leader_elect.unwrap_or(true),
             workers,
             metrics_addr,
@@ -176,6 +178,36 @@ fn non_empty(flag: &'static str, v: Option<String>, default: &str) -> Result<Str
         Some(s) if s.trim().is_empty() => Err(ConfigError::new(flag, "must not be empty")),
         Some(s) => Ok(s),
     }
+}
+
+/// A creator to adopt from: a `created_by` value as Avi stores it, never avigw's own.
+fn validate_adopt_from(given: Vec<String>, cluster: &ClusterName) -> Result<Vec<String>, ConfigError> {
+    let mut out: Vec<String> = Vec::with_capacity(given.len());
+    for c in given {
+        let c = c.trim().to_owned();
+        let valid_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        if c.is_empty() || c.len() > 128 || !c.bytes().all(valid_char) {
+            return Err(ConfigError::new(
+                "adopt-from",
+                format!(
+                    "{c:?} is not a created_by value such as ako-prod-1 (letters, digits, '-', '_', '.'; at most 128)"
+                ),
+            ));
+        }
+        if c == cluster.created_by() {
+            return Err(ConfigError::new(
+                "adopt-from",
+                format!(
+                    "{c:?} is avigw's own created_by for this cluster; list another creator, e.g. ako-{}",
+                    cluster.as_str()
+                ),
+            ));
+        }
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 fn validate_controller(c: &str) -> Result<String, ConfigError> {

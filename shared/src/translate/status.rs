@@ -21,6 +21,8 @@ pub const REASON_READY: &str = "Ready";
 pub const REASON_PENDING: &str = "Pending";
 pub const REASON_AVI_ERROR: &str = "AviError";
 pub const REASON_INVALID_ADDRESS: &str = "InvalidAddress";
+/// An Avi name the Gateway needs is held by another creator (SPEC §5).
+pub const REASON_NAME_TAKEN: &str = "NameTaken";
 pub const REASON_INVALID_GATEWAY_CLASS: &str = "InvalidGatewayClass";
 pub const REASON_UNIDENTIFIED_CONTROLLER: &str = "UnidentifiedController";
 pub const REASON_INVALID_LISTENER: &str = "InvalidListener";
@@ -106,6 +108,8 @@ pub enum AviOutcome<'a> {
     AviError(&'a str),
     /// Avi refused a preferred-VIP change.
     InvalidAddress(&'a str),
+    /// An Avi name the key needs belongs to another creator; the message names it.
+    NameTaken(&'a str),
 }
 
 /// The Gateway status to write: the plan's conditions with `Pending` ones resolved by the
@@ -140,6 +144,9 @@ pub fn render_gateway_status(
             }
             AviOutcome::InvalidAddress(m) if gateway_level => {
                 PlannedCondition::new(&c.type_, false, REASON_INVALID_ADDRESS, m)
+            }
+            AviOutcome::NameTaken(m) if gateway_level => {
+                PlannedCondition::new(&c.type_, false, REASON_NAME_TAKEN, m)
             }
             _ => c.clone(),
         }
