@@ -65,7 +65,7 @@ const NON_DEFAULT_WEBHOOK: [&str; 13] = [
     "namespaceSelector.labelKey=avi-sync",
     "namespaceSelector.labelValue=yes",
     "blockedNamespaces={kube-public,legacy}",
-    "shardVSSize=DEDICATED",
+    "shardVsSize=DEDICATED",
     MONITORING[0],
     MONITORING[1],
 ];
