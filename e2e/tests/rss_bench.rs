@@ -73,7 +73,7 @@ async fn reconciler_rss_at_scale() -> Result<()> {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let resync_start = Instant::now();
-    while count("start-up sync") < count("periodic resync") {
+    while !resync_loaded(&std::fs::read_to_string(&log).unwrap_or_default(), started) {
         ensure!(t.elapsed() < limit, "the resync never loaded Avi");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -142,6 +142,30 @@ async fn idle_rss(reconciler: &ReconcilerProcess) -> Result<u64> {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     reconciler.rss_kib().context("RSS")
+}
+
+/// Whether a periodic resync started after the first `periodic_before` has loaded Avi: the
+/// reconciler logs "start-up sync" once when it first loads Avi and once after each periodic
+/// resync has loaded it, so a finished load leaves one more of those than periodic resyncs.
+fn resync_loaded(log: &str, periodic_before: usize) -> bool {
+    let count = |needle: &str| log.lines().filter(|l| l.contains(needle)).count();
+    let periodic = count("periodic resync");
+    periodic > periodic_before && count("start-up sync") > periodic
+}
+
+#[test]
+fn a_resync_is_loaded_only_after_its_own_start_up_sync() {
+    let first = "{\"message\":\"start-up sync\",\"keys\":0}\n";
+    let resync = "{\"message\":\"periodic resync\"}\n";
+    let loaded = "{\"message\":\"start-up sync\",\"keys\":5000}\n";
+    // The resync after the reset has started but not loaded Avi yet.
+    assert!(!resync_loaded(&format!("{first}{resync}"), 0));
+    assert!(resync_loaded(&format!("{first}{resync}{loaded}"), 0));
+    // An earlier resync's load does not count for a later one.
+    let earlier = format!("{first}{resync}{loaded}");
+    assert!(!resync_loaded(&earlier, 1));
+    assert!(!resync_loaded(&format!("{earlier}{resync}"), 1));
+    assert!(resync_loaded(&format!("{earlier}{resync}{loaded}"), 1));
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

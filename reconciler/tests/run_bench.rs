@@ -296,12 +296,32 @@ impl Cpu {
 
 /// utime + stime of a process, from /proc/<pid>/stat (clock ticks of 10 ms).
 fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+}
+
+/// utime + stime of a /proc/<pid>/stat line. Fields are taken by position: some are not
+/// unsigned numbers (the state letter, and `tpgid` is -1 for a process without a terminal).
+fn stat_cpu_seconds(stat: &str) -> f64 {
     // Fields after the command name, which is in parentheses and may hold spaces.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<u64> = rest.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    // utime and stime are fields 14 and 15; 10 and 11 after the name and the state (not a number).
-    f.get(10..12).map_or(0.0, |t| (t[0] + t[1]) as f64 / 100.0)
+    // utime and stime are fields 14 and 15 of the line; 11 and 12 after the name.
+    let ticks = |i: usize| rest.split_whitespace().nth(i)?.parse::<u64>().ok();
+    match (ticks(11), ticks(12)) {
+        (Some(u), Some(s)) => (u + s) as f64 / 100.0,
+        _ => 0.0,
+    }
+}
+
+#[test]
+fn stat_cpu_seconds_reads_utime_and_stime_without_a_terminal() {
+    // A process started without a terminal: tty_nr 0, tpgid -1; utime 4006, stime 347 ticks.
+    let stat =
+        "25705 (run_bench-4 51e0) S 25704 25700 19183 0 -1 4194304 178510 14494 0 0 4006 347 10 8 20 0 5 0";
+    assert_eq!(stat_cpu_seconds(stat), 43.53);
+    // With a terminal (tpgid a process group).
+    let stat = "1 (x) R 0 1 1 34816 1 4194560 1 0 0 0 250 50 0 0 20 0 1 0";
+    assert_eq!(stat_cpu_seconds(stat), 3.0);
+    assert_eq!(stat_cpu_seconds(""), 0.0);
 }
 
 /// This process's resident set, from /proc (KiB).
