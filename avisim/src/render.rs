@@ -69,8 +69,7 @@ pub fn render(store: &Store, rec: &Record, base: &str, opts: RenderOpts<'_>) -> 
         }
         if rec.kind.name == "vsvip" {
             let vs: Vec<Value> = store
-                .list("virtualservice")
-                .filter(|vs| vs.body.get("vsvip_ref").and_then(Value::as_str) == Some(&own))
+                .virtualservices_on(&own)
                 .map(|vs| json!(refs::canonical("virtualservice", &vs.uuid)))
                 .collect();
             if !vs.is_empty() {

@@ -87,11 +87,21 @@ pub fn visible(rec: &Record, scope: &TenantScope) -> bool {
     }
 }
 
+fn vsvip_ref(rec: &Record) -> Option<&str> {
+    if rec.kind.name != "virtualservice" {
+        return None;
+    }
+    rec.body.get("vsvip_ref").and_then(Value::as_str)
+}
+
 #[derive(Debug, Default)]
 pub struct Store {
     records: HashMap<String, Record>,
     order: HashMap<&'static str, BTreeMap<u64, String>>,
     names: HashMap<(&'static str, String), Vec<String>>,
+    /// VirtualServices by the VsVip ref they hold (seq → uuid), so a VsVip's `vs_refs` is a
+    /// lookup rather than a scan of every VirtualService.
+    vs_by_vsvip: HashMap<String, BTreeMap<u64, String>>,
     seq: u64,
     last_modified: u64,
     pub vips: VipAllocator,
@@ -154,6 +164,29 @@ impl Store {
     pub fn insert(&mut self, mut rec: Record) {
         self.seq += 1;
         rec.seq = self.seq;
+        self.add(rec);
+    }
+
+    /// Replaces a stored record (same uuid), keeping its creation order.
+    pub fn replace(&mut self, mut rec: Record) {
+        if let Some(old) = self.remove_indexes(&rec.uuid) {
+            rec.seq = old.seq;
+            self.add(rec);
+        } else {
+            self.insert(rec);
+        }
+    }
+
+    /// The VirtualServices whose `vsvip_ref` is `vsvip` (a canonical ref), in creation order.
+    pub fn virtualservices_on<'a>(&'a self, vsvip: &str) -> impl Iterator<Item = &'a Record> + 'a {
+        self.vs_by_vsvip
+            .get(vsvip)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|u| self.records.get(u))
+    }
+
+    fn add(&mut self, rec: Record) {
         self.order
             .entry(rec.kind.name)
             .or_default()
@@ -162,31 +195,27 @@ impl Store {
             .entry((rec.kind.name, rec.name.clone()))
             .or_default()
             .push(rec.uuid.clone());
-        self.records.insert(rec.uuid.clone(), rec);
-    }
-
-    /// Replaces a stored record (same uuid), keeping its creation order.
-    pub fn replace(&mut self, mut rec: Record) {
-        if let Some(old) = self.remove_indexes(&rec.uuid) {
-            rec.seq = old.seq;
-            self.order
-                .entry(rec.kind.name)
+        if let Some(vsvip) = vsvip_ref(&rec) {
+            self.vs_by_vsvip
+                .entry(vsvip.to_owned())
                 .or_default()
                 .insert(rec.seq, rec.uuid.clone());
-            self.names
-                .entry((rec.kind.name, rec.name.clone()))
-                .or_default()
-                .push(rec.uuid.clone());
-            self.records.insert(rec.uuid.clone(), rec);
-        } else {
-            self.insert(rec);
         }
+        self.records.insert(rec.uuid.clone(), rec);
     }
 
     fn remove_indexes(&mut self, uuid: &str) -> Option<Record> {
         let rec = self.records.remove(uuid)?;
         if let Some(m) = self.order.get_mut(rec.kind.name) {
             m.remove(&rec.seq);
+        }
+        if let Some(vsvip) = vsvip_ref(&rec)
+            && let Some(m) = self.vs_by_vsvip.get_mut(vsvip)
+        {
+            m.remove(&rec.seq);
+            if m.is_empty() {
+                self.vs_by_vsvip.remove(vsvip);
+            }
         }
         let key = (rec.kind.name, rec.name.clone());
         if let Some(v) = self.names.get_mut(&key) {
@@ -309,6 +338,37 @@ mod tests {
         s.remove("pool-1");
         assert!(s.by_name("pool", "b", &scope).is_empty());
         assert_eq!(s.list("pool").count(), 0);
+    }
+
+    #[test]
+    fn virtual_services_are_found_by_their_vsvip_through_replace_and_remove() {
+        let mut s = Store::default();
+        let vs = |uuid: &str, vip: &str| {
+            let mut r = rec("virtualservice", uuid, uuid, "admin");
+            r.body
+                .insert("vsvip_ref".into(), json!(format!("/api/vsvip/{vip}")));
+            r
+        };
+        let on = |s: &Store, vip: &str| -> Vec<String> {
+            s.virtualservices_on(&format!("/api/vsvip/{vip}"))
+                .map(|r| r.uuid.clone())
+                .collect()
+        };
+        s.insert(vs("vs-1", "vip-1"));
+        s.insert(vs("vs-2", "vip-2"));
+        s.insert(vs("vs-3", "vip-1"));
+        s.insert(rec("pool", "pool-1", "p", "admin"));
+        assert_eq!(on(&s, "vip-1"), ["vs-1", "vs-3"]);
+        assert_eq!(on(&s, "vip-2"), ["vs-2"]);
+        s.replace(vs("vs-1", "vip-2"));
+        assert_eq!(on(&s, "vip-1"), ["vs-3"]);
+        assert_eq!(on(&s, "vip-2"), ["vs-1", "vs-2"], "creation order kept");
+        s.remove("vs-3");
+        assert!(on(&s, "vip-1").is_empty());
+        let mut no_vip = rec("virtualservice", "vs-2", "vs-2", "admin");
+        no_vip.body.clear();
+        s.replace(no_vip);
+        assert_eq!(on(&s, "vip-2"), ["vs-1"]);
     }
 
     #[test]
