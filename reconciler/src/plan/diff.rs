@@ -1,5 +1,5 @@
 //! `plan --diff`: what a sync would do against what the controller holds, object by object.
-//! The verdict per object is the reconciler's own (`run::diff::in_sync`, `run::ownership`);
+//! The verdict per object is the reconciler's own (`run::diff::differences`, `run::ownership`);
 //! this module only compares the whole desired set with the whole live set and renders it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,7 +10,7 @@ use avigw_shared::naming::ClusterName;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::run::diff::in_sync;
+use crate::run::diff::differences;
 use crate::run::ownership::{Holder, classify, created_by, vsvip_holder, vsvip_name_of};
 
 /// Fields never compared nor shown (bookkeeping; a certificate's private key).
@@ -142,7 +142,9 @@ pub fn compare<'a>(
             let (action, fields) = match live.get(k, &name) {
                 None => (Action::Create, Vec::new()),
                 Some(actual) => match holder(k, &name, actual) {
-                    Holder::Ours if in_sync(k, &want, actual) => (Action::Unchanged, Vec::new()),
+                    Holder::Ours if differences(k, &want, actual).is_empty() => {
+                        (Action::Unchanged, Vec::new())
+                    }
                     Holder::Ours => (Action::Update, field_changes(k, &want, actual)),
                     Holder::Adopt { from } => (Action::Adopt { from }, field_changes(k, &want, actual)),
                     Holder::Taken { created_by } => (Action::NameTaken { created_by }, Vec::new()),
@@ -177,43 +179,33 @@ pub fn compare<'a>(
     Diff { changes }
 }
 
-/// The top-level fields whose difference makes `in_sync` false: each desired field tried
-/// alone on top of what Avi holds, and each field Avi holds that desired leaves out tried
-/// removed.
+/// The top-level fields where Avi's object falls short of `desired` (the reconciler's own
+/// comparison, `run::diff::differences`): desired's fields in its order, then the fields Avi
+/// holds that desired leaves out and avigw must clear.
 pub fn field_changes(k: &str, desired: &Value, actual: &Value) -> Vec<FieldChange> {
     let (Some(d), Some(a)) = (desired.as_object(), actual.as_object()) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (f, dv) in d {
-        if HIDDEN.contains(&f.as_str()) {
-            continue;
-        }
-        let mut probe = a.clone();
-        probe.insert(f.clone(), dv.clone());
-        if !in_sync(k, &Value::Object(probe), actual) {
-            out.push(FieldChange {
-                field: f.clone(),
-                from: a.get(f).cloned(),
-                to: Some(dv.clone()),
-            });
-        }
-    }
-    for (f, av) in a {
-        if d.contains_key(f) || HIDDEN.contains(&f.as_str()) {
-            continue;
-        }
-        let mut probe = a.clone();
-        probe.remove(f);
-        if !in_sync(k, &Value::Object(probe), actual) {
-            out.push(FieldChange {
-                field: f.clone(),
-                from: Some(av.clone()),
-                to: None,
-            });
-        }
-    }
-    out
+    let paths = differences(k, desired, actual);
+    let changed: BTreeSet<&str> = paths
+        .iter()
+        .map(|p| p.split(['.', '[']).next().unwrap_or_default())
+        .collect();
+    let shown = |f: &String| changed.contains(f.as_str()) && !HIDDEN.contains(&f.as_str());
+    let wanted = d.keys().filter(|f| shown(f)).map(|f| FieldChange {
+        field: f.clone(),
+        from: a.get(f).cloned(),
+        to: d.get(f).cloned(),
+    });
+    let cleared = a
+        .keys()
+        .filter(|f| !d.contains_key(*f) && shown(f))
+        .map(|f| FieldChange {
+            field: f.clone(),
+            from: a.get(f).cloned(),
+            to: None,
+        });
+    wanted.chain(cleared).collect()
 }
 
 impl Diff {

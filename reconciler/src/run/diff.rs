@@ -42,8 +42,8 @@ pub fn object_differences(desired: AviObjectRef<'_>, actual: &Actual) -> Vec<Str
     }
 }
 
-/// True when `actual` already has everything `desired` says (also on Avi's raw answers:
-/// refs are compared by name or uuid).
+/// True when `actual` already has everything `desired` says.
+#[cfg(test)]
 pub fn in_sync(kind: &str, desired: &Value, actual: &Value) -> bool {
     differences(kind, desired, actual).is_empty()
 }
