@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result};
 use avigw_shared::api::ShardSize;
 use avigw_shared::naming::{ClusterName, shard_of};
-use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
@@ -20,7 +19,7 @@ use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
-use super::{Expected, Fleet, PARALLEL, Verdict};
+use super::{Expected, Fleet, Verdict, each};
 
 pub fn ingress_name(i: usize) -> String {
     format!("ing{i}")
@@ -95,11 +94,10 @@ impl Fleet {
         let indices: Vec<usize> = indices.into_iter().collect();
         let (client, ns, class) = (self.client.clone(), self.namespace.clone(), self.class.clone());
         let hosts = self.ingress_hosts;
-        futures::stream::iter(indices.clone())
-            .map(|i| create_one(client.clone(), ns.clone(), class.clone(), i, hosts))
-            .buffer_unordered(PARALLEL)
-            .try_collect::<Vec<()>>()
-            .await?;
+        each(&indices, |i| {
+            create_one(client.clone(), ns.clone(), class.clone(), i, hosts)
+        })
+        .await?;
         for i in indices {
             self.ingresses.insert(i, 2);
         }
@@ -110,11 +108,7 @@ impl Fleet {
     pub async fn delete_ingresses(&mut self, indices: impl IntoIterator<Item = usize>) -> Result<()> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let (client, ns) = (self.client.clone(), self.namespace.clone());
-        futures::stream::iter(indices.clone())
-            .map(|i| delete_one(client.clone(), ns.clone(), i))
-            .buffer_unordered(PARALLEL)
-            .try_collect::<Vec<()>>()
-            .await?;
+        each(&indices, |i| delete_one(client.clone(), ns.clone(), i)).await?;
         for i in indices {
             self.ingresses.remove(&i);
         }
@@ -129,24 +123,21 @@ impl Fleet {
     ) -> Result<()> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let slices: Api<EndpointSlice> = Api::namespaced(self.client.clone(), &self.namespace);
-        futures::stream::iter(indices.clone())
-            .map(|i| {
-                let slices = slices.clone();
-                async move {
-                    slices
-                        .patch(
-                            &format!("{}-x", backend(i)),
-                            &PatchParams::default(),
-                            &Patch::Merge(json!({ "endpoints": endpoints(i, count) })),
-                        )
-                        .await
-                        .with_context(|| format!("patching the EndpointSlice of ing{i}"))?;
-                    Ok::<(), anyhow::Error>(())
-                }
-            })
-            .buffer_unordered(PARALLEL)
-            .try_collect::<Vec<()>>()
-            .await?;
+        each(&indices, |i| {
+            let slices = slices.clone();
+            async move {
+                slices
+                    .patch(
+                        &format!("{}-x", backend(i)),
+                        &PatchParams::default(),
+                        &Patch::Merge(json!({ "endpoints": endpoints(i, count) })),
+                    )
+                    .await
+                    .with_context(|| format!("patching the EndpointSlice of ing{i}"))?;
+                Ok::<(), anyhow::Error>(())
+            }
+        })
+        .await?;
         for i in indices {
             if let Some(c) = self.ingresses.get_mut(&i) {
                 *c = count;

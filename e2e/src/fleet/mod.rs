@@ -126,11 +126,10 @@ impl Fleet {
     pub async fn create(&mut self, indices: impl IntoIterator<Item = usize>) -> Result<()> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let (client, ns, class) = (self.client.clone(), self.namespace.clone(), self.class.clone());
-        futures::stream::iter(indices.clone())
-            .map(|i| create_one(client.clone(), ns.clone(), class.clone(), i, 2))
-            .buffer_unordered(PARALLEL)
-            .try_collect::<Vec<()>>()
-            .await?;
+        each(&indices, |i| {
+            create_one(client.clone(), ns.clone(), class.clone(), i, 2)
+        })
+        .await?;
         for i in indices {
             self.live.insert(i, 2);
         }
@@ -141,11 +140,7 @@ impl Fleet {
     pub async fn delete(&mut self, indices: impl IntoIterator<Item = usize>) -> Result<()> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let (client, ns) = (self.client.clone(), self.namespace.clone());
-        futures::stream::iter(indices.clone())
-            .map(|i| delete_one(client.clone(), ns.clone(), i))
-            .buffer_unordered(PARALLEL)
-            .try_collect::<Vec<()>>()
-            .await?;
+        each(&indices, |i| delete_one(client.clone(), ns.clone(), i)).await?;
         for i in indices {
             self.live.remove(&i);
         }
@@ -160,30 +155,27 @@ impl Fleet {
     ) -> Result<()> {
         let indices: Vec<usize> = indices.into_iter().collect();
         let slices: Api<EndpointSlice> = Api::namespaced(self.client.clone(), &self.namespace);
-        futures::stream::iter(indices.clone())
-            .map(|i| {
-                let slices = slices.clone();
-                async move {
-                    for p in PORTS {
-                        let eps: Vec<Value> = endpoint_ips(i, count)
-                            .into_iter()
-                            .map(|a| json!({"addresses": [a], "conditions": {"ready": true}}))
-                            .collect();
-                        slices
-                            .patch(
-                                &format!("{}-x", backend_name(i, p)),
-                                &PatchParams::default(),
-                                &Patch::Merge(json!({ "endpoints": eps })),
-                            )
-                            .await
-                            .with_context(|| format!("patching the EndpointSlice of gw{i}"))?;
-                    }
-                    Ok::<(), anyhow::Error>(())
+        each(&indices, |i| {
+            let slices = slices.clone();
+            async move {
+                for p in PORTS {
+                    let eps: Vec<Value> = endpoint_ips(i, count)
+                        .into_iter()
+                        .map(|a| json!({"addresses": [a], "conditions": {"ready": true}}))
+                        .collect();
+                    slices
+                        .patch(
+                            &format!("{}-x", backend_name(i, p)),
+                            &PatchParams::default(),
+                            &Patch::Merge(json!({ "endpoints": eps })),
+                        )
+                        .await
+                        .with_context(|| format!("patching the EndpointSlice of gw{i}"))?;
                 }
-            })
-            .buffer_unordered(PARALLEL)
-            .try_collect::<Vec<()>>()
-            .await?;
+                Ok::<(), anyhow::Error>(())
+            }
+        })
+        .await?;
         for i in indices {
             if let Some(c) = self.live.get_mut(&i) {
                 *c = count;
@@ -343,6 +335,20 @@ impl Fleet {
         }
         Ok(v)
     }
+}
+
+/// Runs `f` for each index, `PARALLEL` at a time, stopping at the first error.
+pub(crate) async fn each<F, Fut>(indices: &[usize], f: F) -> Result<()>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    futures::stream::iter(indices.iter().copied())
+        .map(f)
+        .buffer_unordered(PARALLEL)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
 }
 
 async fn create_one(
