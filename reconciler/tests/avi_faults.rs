@@ -205,6 +205,50 @@ async fn down_window_ridden_out_or_reported() {
 }
 
 #[tokio::test]
+async fn after_an_outage_is_found_calls_fail_at_once_until_avi_answers() {
+    let env = Env::start().await;
+    let c = env.client();
+    c.login().await.unwrap();
+    env.sim.apply_faults(&FaultPatch {
+        down_for_secs: Some(30.0),
+        ..faults()
+    });
+    match get(&c).await.unwrap_err() {
+        AviError::Unavailable {
+            status: 503,
+            attempts: 4,
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(c.unreachable());
+    // Known unreachable: one attempt, without the retry budget's waits.
+    match get(&c).await.unwrap_err() {
+        AviError::Unavailable {
+            status: 503,
+            attempts: 1,
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    env.sim.apply_faults(&FaultPatch {
+        down_for_secs: Some(0.0),
+        ..faults()
+    });
+    get(&c).await.unwrap();
+    assert!(!c.unreachable());
+    // Answered again: the full retry budget is back.
+    env.sim.stats().reset();
+    env.sim.apply_faults(&FaultPatch {
+        error_next: Some(2),
+        error_code: Some(502),
+        ..faults()
+    });
+    get(&c).await.unwrap();
+    assert_eq!(env.sim.stats().snapshot()["by_code"]["502"], 2);
+}
+
+#[tokio::test]
 async fn upgrade_mode_refuses_writes_only() {
     let env = Env::start().await;
     let c = env.client();

@@ -2,6 +2,7 @@
 //! retries are in `retry.rs`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -37,6 +38,9 @@ struct Inner {
     session: RwLock<SessionState>,
     login_lock: tokio::sync::Mutex<()>,
     observer: Option<Arc<dyn RequestObserver>>,
+    /// Set when a call ran out of retries because Avi did not answer (or answered 429/5xx),
+    /// cleared by the next answer: while set, calls make one attempt each.
+    unreachable: AtomicBool,
 }
 
 /// A cheap-to-clone handle; clones share the session and the connection pool.
@@ -104,12 +108,22 @@ impl AviClient {
                 session: RwLock::new(SessionState::default()),
                 login_lock: tokio::sync::Mutex::new(()),
                 observer,
+                unreachable: AtomicBool::new(false),
             }),
         })
     }
 
     pub fn config(&self) -> &AviClientConfig {
         &self.inner.cfg
+    }
+
+    /// Whether the last call that finished found Avi unreachable (see [`Self::exchange`]).
+    pub fn unreachable(&self) -> bool {
+        self.inner.unreachable.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_unreachable(&self, unreachable: bool) {
+        self.inner.unreachable.store(unreachable, Ordering::Relaxed);
     }
 
     pub(crate) fn base(&self) -> &Url {

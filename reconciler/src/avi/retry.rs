@@ -64,6 +64,11 @@ impl AviClient {
     /// retries run out. Answers the last reply (429/5xx included when retries ran out) or
     /// transport error, and the number of attempts made. With `keep_cookies`, every answer's
     /// `Set-Cookie` goes into the session (the login sets the session itself).
+    ///
+    /// Once a call has run out of retries this way, Avi is taken as unreachable and later calls
+    /// make a single attempt until one is answered: during an outage each key then fails at
+    /// once and waits for Avi to answer again, instead of every worker spending the whole
+    /// retry budget on every key in turn.
     pub(super) async fn exchange(
         &self,
         method: &Method,
@@ -72,6 +77,7 @@ impl AviClient {
         request: impl Fn() -> RequestBuilder,
     ) -> (Result<Reply, reqwest::Error>, u32) {
         let policy = &self.config().retry;
+        let retries = if self.unreachable() { 0 } else { policy.max_retries };
         let attempts = AtomicU32::new(0);
         let result = (|| {
             let (attempts, request) = (&attempts, &request);
@@ -85,7 +91,7 @@ impl AviClient {
             policy
                 .backoff
                 .builder()
-                .with_max_times(usize::try_from(policy.max_retries).unwrap_or(usize::MAX)),
+                .with_max_times(usize::try_from(retries).unwrap_or(usize::MAX)),
         )
         .when(Failed::retryable)
         .adjust(|f, delay| delay.map(|d| policy.backoff.honour(d, f.retry_after())))
@@ -99,6 +105,12 @@ impl AviClient {
         })
         .await;
         let attempts = attempts.load(Ordering::Relaxed);
+        match &result {
+            Ok(_) => self.set_unreachable(false),
+            Err(f) if f.retryable() => self.set_unreachable(true),
+            // A certificate refused: Avi's reachability is not what failed.
+            Err(_) => {}
+        }
         match result {
             Ok(reply) | Err(Failed::Busy(reply)) => (Ok(reply), attempts),
             Err(Failed::Transport { error, .. }) => (Err(error), attempts),
