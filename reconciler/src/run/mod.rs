@@ -47,7 +47,7 @@ use avigw_shared::translate::{Context, ControllerFacts, Key, ObjKey, Object, Obj
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::networking::v1::{Ingress, IngressClass};
-use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::events::Reporter;
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, watch as tokio_watch};
 
@@ -271,13 +271,10 @@ pub async fn start(
         }
     };
 
-    let recorder = Recorder::new(
-        kube.clone(),
-        Reporter {
-            controller: "avigw-reconciler".into(),
-            instance: Some(settings.lease.identity.clone()),
-        },
-    );
+    let reporter = Reporter {
+        controller: "avigw-reconciler".into(),
+        instance: Some(settings.lease.identity.clone()),
+    };
     let controller = Arc::new(Controller {
         shared,
         watches,
@@ -288,7 +285,7 @@ pub async fn start(
         cache: AviCache::default(),
         writer: status::Writer {
             client: kube.clone(),
-            recorder,
+            reporter,
         },
         metrics: metrics.clone(),
         blocked: Mutex::default(),
