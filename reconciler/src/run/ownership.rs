@@ -145,8 +145,11 @@ impl Owners {
     pub async fn load(&self, avi: &AviClient, tenant: &str) -> Result<Vec<String>> {
         let ours = self.cluster.created_by();
         let mut fresh: BTreeMap<(&'static str, String), String> = BTreeMap::new();
+        // Only what is read here: a whole VirtualService with its server defaults is ≈10 KB,
+        // and every one of the fleet's is listed.
         let q = ListQuery {
             include_name: true,
+            fields: ["name", "created_by", "vsvip_ref"].map(String::from).to_vec(),
             ..ListQuery::name_prefix(self.cluster.prefix())
         };
         let vss: Vec<Value> = avi.list(kind::VIRTUALSERVICE, &q, Some(tenant)).await?;
