@@ -11,6 +11,11 @@ use avigw_reconciler::plan::{PlanArgs, execute};
 use avigw_reconciler::run::cli::RunArgs;
 use clap::{Parser, Subcommand};
 
+/// jemalloc: under glibc's malloc the workers' per-thread arenas kept a fifth more resident
+/// memory than the heap needs after a large sync (BENCHMARKS.md, "Reconciler memory").
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "avigw-reconciler",
