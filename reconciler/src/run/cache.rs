@@ -67,7 +67,9 @@ pub struct AviCache {
 #[derive(Default)]
 struct Inner {
     objects: BTreeMap<&'static str, BTreeSet<ByName>>,
-    by_key: BTreeMap<Key, BTreeSet<(&'static str, String)>>,
+    /// A key's few objects as a sorted `Vec` sized to fit (a `BTreeSet` takes a node of
+    /// eleven slots for each key's first object).
+    by_key: BTreeMap<Key, Vec<(&'static str, String)>>,
     /// Ingress objects, whose key depends on the shard size in force (`l7_owner.rs`).
     l7: L7Index,
 }
@@ -80,7 +82,12 @@ impl Inner {
         } else if kind != kind::VSVIP
             && let Some(k) = key_of(a)
         {
-            self.by_key.entry(k).or_default().insert((kind, name.to_owned()));
+            let set = self.by_key.entry(k).or_default();
+            let item = (kind, name.to_owned());
+            if let Err(at) = set.binary_search(&item) {
+                set.reserve_exact(1);
+                set.insert(at, item);
+            }
         }
     }
 
@@ -92,7 +99,7 @@ impl Inner {
         if let Some(k) = key_of(a)
             && let Some(set) = self.by_key.get_mut(&k)
         {
-            set.remove(&(kind, name.to_owned()));
+            set.retain(|(k, n)| (*k, n.as_str()) != (kind, name));
             if set.is_empty() {
                 self.by_key.remove(&k);
             }

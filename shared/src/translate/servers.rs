@@ -114,7 +114,7 @@ fn node_port_local(snap: &Snapshot, key: &ObjKey, svc: &SvcView, port: &SvcPort)
     snap.pods
         .range(ObjKey::namespace_start(&key.namespace)..)
         .take_while(|(k, _)| k.namespace == key.namespace)
-        .filter(|(_, pod)| pod.matches(&svc.selector))
+        .filter(|(_, pod)| pod.matches(svc.selector()))
         .flat_map(|(_, pod)| {
             let target = pod.target_port(&port.target);
             pod.npl

@@ -54,14 +54,23 @@ pub(crate) struct SvcView {
     pub ports: Vec<SvcPort>,
     /// The Gateway both gateway labels point at.
     pub gateway: Option<ObjKey>,
-    pub selector: BTreeMap<String, String>,
     pub external_local: bool,
     pub infra_setting: Option<String>,
     pub deleting: bool,
 }
 
 impl SvcView {
-    pub fn new(svc: Service) -> Self {
+    pub fn new(mut svc: Service) -> Self {
+        // Kept for every Service of the cluster: drop the spec fields nothing here reads
+        // (a change to them alone is then no change either).
+        if let Some(spec) = svc.spec.as_mut() {
+            spec.cluster_ip = None;
+            spec.cluster_ips = None;
+            spec.ip_families = None;
+            spec.ip_family_policy = None;
+            spec.session_affinity = None;
+            spec.internal_traffic_policy = None;
+        }
         let spec = svc.spec.as_ref();
         let svc_type = match spec.and_then(|s| s.type_.as_deref()) {
             Some("NodePort") => SvcType::NodePort,
@@ -95,7 +104,6 @@ impl SvcView {
             })
             .unwrap_or_default();
         let gateway = gateway_ref_of(&svc).map(|(ns, name)| ObjKey::new(ns, name));
-        let selector = spec.and_then(|s| s.selector.clone()).unwrap_or_default();
         let external_local = spec.and_then(|s| s.external_traffic_policy.as_deref()) == Some("Local");
         let infra_setting = svc
             .metadata
@@ -110,7 +118,6 @@ impl SvcView {
             svc_type,
             ports,
             gateway,
-            selector,
             external_local,
             infra_setting,
             deleting,
@@ -119,6 +126,16 @@ impl SvcView {
 
     pub fn is_lb_type(&self) -> bool {
         self.svc_type == SvcType::LoadBalancer
+    }
+
+    /// The Service's selector, read where it is (not copied: a map per Service).
+    pub fn selector(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.raw
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .unwrap_or(&NONE)
     }
 
     /// Whether translation could see a difference between the two.
@@ -358,5 +375,47 @@ impl NamespaceView {
         NamespaceView {
             labels: ns.metadata.labels.clone().unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod svc_view_tests {
+    use super::*;
+
+    #[test]
+    fn a_service_is_kept_without_the_spec_fields_nothing_reads() {
+        let svc: Service = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "s", "namespace": "n"},
+            "spec": {
+                "type": "LoadBalancer",
+                "clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"],
+                "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                "sessionAffinity": "None", "internalTrafficPolicy": "Cluster",
+                "externalTrafficPolicy": "Local",
+                "selector": {"app": "web"},
+                "ports": [{"port": 80, "targetPort": 8080}]
+            }
+        }))
+        .unwrap();
+        let v = SvcView::new(svc);
+        let spec = v.raw.spec.as_ref().unwrap();
+        assert_eq!(
+            (&spec.cluster_ip, &spec.cluster_ips, &spec.ip_families),
+            (&None, &None, &None)
+        );
+        assert_eq!(
+            (
+                &spec.ip_family_policy,
+                &spec.session_affinity,
+                &spec.internal_traffic_policy
+            ),
+            (&None, &None, &None)
+        );
+        assert!(v.is_lb_type() && v.external_local);
+        assert_eq!(
+            v.selector(),
+            &BTreeMap::from([("app".to_owned(), "web".to_owned())])
+        );
+        assert_eq!(v.ports.len(), 1);
     }
 }

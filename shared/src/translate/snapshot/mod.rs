@@ -42,21 +42,72 @@ pub struct Snapshot {
     pub(crate) pods: BTreeMap<ObjKey, PodView>,
     pub(crate) namespaces: BTreeMap<String, NamespaceView>,
     pub(crate) settings: BTreeMap<String, Arc<AviInfraSetting>>,
-    pub(crate) services_by_gateway: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
-    pub(crate) slices_by_service: BTreeMap<ObjKey, BTreeSet<ObjKey>>,
+    pub(crate) services_by_gateway: BTreeMap<ObjKey, KeySet>,
+    pub(crate) slices_by_service: BTreeMap<ObjKey, KeySet>,
     pub(crate) gateways_by_class: BTreeMap<String, BTreeSet<ObjKey>>,
     pub(crate) lb_services: BTreeSet<ObjKey>,
     pub(crate) lb_by_setting: BTreeMap<String, BTreeSet<ObjKey>>,
     pub(crate) l7: L7State,
 }
 
-fn index_add(map: &mut BTreeMap<ObjKey, BTreeSet<ObjKey>>, at: &ObjKey, item: &ObjKey) {
-    map.entry(at.clone()).or_default().insert(item.clone());
+/// The few keys one object's index entry holds (a Gateway's Services, a Service's
+/// EndpointSlices): a sorted `Vec` sized to fit. A `BTreeSet` allocates a node of eleven
+/// slots for its first key, ≈0.5 KiB each for tens of thousands of one- or two-key sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeySet(Vec<ObjKey>);
+
+impl<'a> IntoIterator for &'a KeySet {
+    type Item = &'a ObjKey;
+    type IntoIter = std::slice::Iter<'a, ObjKey>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
-fn index_remove<K: Ord + Clone>(map: &mut BTreeMap<K, BTreeSet<ObjKey>>, at: &K, item: &ObjKey) {
+/// A set of keys an index entry holds.
+trait Members: Default {
+    fn add(&mut self, item: &ObjKey);
+    fn take(&mut self, item: &ObjKey);
+    fn is_empty(&self) -> bool;
+}
+
+impl Members for KeySet {
+    fn add(&mut self, item: &ObjKey) {
+        if let Err(at) = self.0.binary_search(item) {
+            self.0.reserve_exact(1);
+            self.0.insert(at, item.clone());
+        }
+    }
+    fn take(&mut self, item: &ObjKey) {
+        if let Ok(at) = self.0.binary_search(item) {
+            self.0.remove(at);
+            self.0.shrink_to_fit();
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Members for BTreeSet<ObjKey> {
+    fn add(&mut self, item: &ObjKey) {
+        self.insert(item.clone());
+    }
+    fn take(&mut self, item: &ObjKey) {
+        self.remove(item);
+    }
+    fn is_empty(&self) -> bool {
+        BTreeSet::is_empty(self)
+    }
+}
+
+fn index_add<S: Members>(map: &mut BTreeMap<ObjKey, S>, at: &ObjKey, item: &ObjKey) {
+    map.entry(at.clone()).or_default().add(item);
+}
+
+fn index_remove<K: Ord + Clone, S: Members>(map: &mut BTreeMap<K, S>, at: &K, item: &ObjKey) {
     if let Some(set) = map.get_mut(at) {
-        set.remove(item);
+        set.take(item);
         if set.is_empty() {
             map.remove(at);
         }
@@ -307,5 +358,49 @@ impl Snapshot {
             ObjectKind::Secret => self.l7_remove_secret(&key, &mut ch),
         }
         ch.finish()
+    }
+}
+
+#[cfg(test)]
+mod key_set_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn key(i: u8) -> ObjKey {
+        ObjKey::new(format!("ns{}", i % 3), format!("o{i}"))
+    }
+
+    proptest! {
+        /// Any run of adds and removals leaves a `KeySet` holding what a `BTreeSet` would, in
+        /// the same order, with no spare capacity.
+        #[test]
+        fn key_set_is_a_tight_sorted_set(ops in proptest::collection::vec((any::<bool>(), 0u8..12), 0..60)) {
+            let (mut small, mut reference) = (KeySet::default(), BTreeSet::new());
+            for (add, i) in ops {
+                if add {
+                    small.add(&key(i));
+                    reference.add(&key(i));
+                } else {
+                    small.take(&key(i));
+                    reference.take(&key(i));
+                }
+                prop_assert!(small.0.iter().eq(reference.iter()));
+                prop_assert_eq!(Members::is_empty(&small), reference.is_empty());
+                prop_assert_eq!(small.0.capacity(), small.0.len());
+            }
+        }
+    }
+
+    #[test]
+    fn an_emptied_entry_leaves_the_index() {
+        let mut map: BTreeMap<ObjKey, KeySet> = BTreeMap::new();
+        index_add(&mut map, &key(0), &key(1));
+        index_add(&mut map, &key(0), &key(2));
+        index_add(&mut map, &key(0), &key(1));
+        assert_eq!(map[&key(0)].0, vec![key(1), key(2)]);
+        index_remove(&mut map, &key(0), &key(1));
+        index_remove(&mut map, &key(0), &key(2));
+        assert!(map.is_empty());
     }
 }

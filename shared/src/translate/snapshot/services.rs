@@ -132,7 +132,7 @@ impl Snapshot {
             return;
         }
         for (svc_key, view) in self.services_in(&key.namespace) {
-            if pod.matches(&view.selector) {
+            if pod.matches(view.selector()) {
                 Self::service_keys(svc_key, view, out);
                 if !services.contains(svc_key) {
                     services.push(svc_key.clone());
