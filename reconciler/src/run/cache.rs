@@ -131,31 +131,24 @@ impl Inner {
 }
 
 impl AviCache {
-    /// Makes the cache what the controller holds now, one kind at a time (each kind's objects
-    /// replace that kind's only once all its pages are read).
+    /// Makes the cache what the controller holds now. Empty (the first load), it reads every
+    /// kind at once: there is nothing to hold twice. Otherwise one kind at a time, each kind's
+    /// objects replacing that kind's once all its pages are read, so that a resync holds a
+    /// second copy of one kind at most.
     pub async fn load(&self, avi: &AviClient, cluster: &ClusterName, tenant: &str) -> Result<()> {
+        let empty = self.inner.lock().objects.values().all(BTreeSet::is_empty);
+        if empty {
+            let fresh =
+                futures::future::try_join_all(KINDS.map(|k| load_kind(avi, cluster, tenant, k))).await?;
+            let mut g = self.inner.lock();
+            for (k, objects) in KINDS.into_iter().zip(fresh) {
+                g.replace_kind(k, objects);
+            }
+            return Ok(());
+        }
         for k in KINDS {
-            let fresh = match k {
-                kind::SSLKEYANDCERTIFICATE => owned::<SslKeyAndCertificate>(avi, cluster, tenant).await?,
-                kind::POOL => owned::<Pool>(avi, cluster, tenant).await?,
-                kind::POOLGROUP => owned::<PoolGroup>(avi, cluster, tenant).await?,
-                kind::VSDATASCRIPTSET => owned::<VsDataScriptSet>(avi, cluster, tenant).await?,
-                kind::HTTPPOLICYSET => owned::<HttpPolicySet>(avi, cluster, tenant).await?,
-                kind::L4POLICYSET => owned::<L4PolicySet>(avi, cluster, tenant).await?,
-                kind::VIRTUALSERVICE => owned::<VirtualService>(avi, cluster, tenant).await?,
-                _ => {
-                    let q = ListQuery {
-                        include_name: true,
-                        ..ListQuery::name_prefix(cluster.prefix())
-                    };
-                    let vips: Vec<Listed<VsVip>> = avi.list(kind::VSVIP, &q, Some(tenant)).await?;
-                    vips.into_iter()
-                        .map(|l| l.0)
-                        .filter(|v| v.marker(MarkerKey::ClusterName) == Some(cluster.as_str()))
-                        .collect()
-                }
-            };
-            self.inner.lock().replace_kind(k, fresh);
+            let objects = load_kind(avi, cluster, tenant, k).await?;
+            self.inner.lock().replace_kind(k, objects);
         }
         Ok(())
     }
@@ -261,6 +254,36 @@ impl AviCache {
 }
 
 /// This install's objects of one kind, by `created_by`.
+/// What the controller holds of one kind for this cluster.
+async fn load_kind(
+    avi: &AviClient,
+    cluster: &ClusterName,
+    tenant: &str,
+    k: &'static str,
+) -> Result<Vec<Actual>> {
+    match k {
+        kind::SSLKEYANDCERTIFICATE => owned::<SslKeyAndCertificate>(avi, cluster, tenant).await,
+        kind::POOL => owned::<Pool>(avi, cluster, tenant).await,
+        kind::POOLGROUP => owned::<PoolGroup>(avi, cluster, tenant).await,
+        kind::VSDATASCRIPTSET => owned::<VsDataScriptSet>(avi, cluster, tenant).await,
+        kind::HTTPPOLICYSET => owned::<HttpPolicySet>(avi, cluster, tenant).await,
+        kind::L4POLICYSET => owned::<L4PolicySet>(avi, cluster, tenant).await,
+        kind::VIRTUALSERVICE => owned::<VirtualService>(avi, cluster, tenant).await,
+        _ => {
+            let q = ListQuery {
+                include_name: true,
+                ..ListQuery::name_prefix(cluster.prefix())
+            };
+            let vips: Vec<Listed<VsVip>> = avi.list(kind::VSVIP, &q, Some(tenant)).await?;
+            Ok(vips
+                .into_iter()
+                .map(|l| l.0)
+                .filter(|v| v.marker(MarkerKey::ClusterName) == Some(cluster.as_str()))
+                .collect())
+        }
+    }
+}
+
 async fn owned<T: CachedKind>(avi: &AviClient, cluster: &ClusterName, tenant: &str) -> Result<Vec<Actual>> {
     let q = ListQuery {
         include_name: true,
