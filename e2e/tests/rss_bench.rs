@@ -47,6 +47,16 @@ async fn reconciler_rss_at_scale() -> Result<()> {
         synced.saturating_sub(idle) as f64 / n as f64,
         load()
     );
+    // Freed memory goes back to the OS within about a second of the process going quiet.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let settled = proc_kib(&pid, "VmRSS").context("RSS")?;
+    println!(
+        "reconciler 10 s later, nothing changing: {} (+{}, {:.1} KiB per Gateway) (load {})",
+        mib(settled),
+        mib(settled.saturating_sub(idle)),
+        settled.saturating_sub(idle) as f64 / n as f64,
+        load()
+    );
     println!(
         "test process (avisim with {} Avi objects): {} before the fleet, {} after (+{}) (load {})",
         stack.avi_objects().len(),

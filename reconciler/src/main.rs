@@ -12,9 +12,16 @@ use avigw_reconciler::run::cli::RunArgs;
 use clap::{Parser, Subcommand};
 
 /// jemalloc: under glibc's malloc the workers' per-thread arenas kept a fifth more resident
-/// memory than the heap needs after a large sync (BENCHMARKS.md, "Reconciler memory").
+/// memory than the heap needs after a large sync (BENCHMARKS.md, "Reconciler memory and time
+/// at 10,000 Gateways").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options. It returns freed pages to the OS only while the process allocates,
+/// so a controller that goes quiet after a burst (a sync, a resync) would keep them: a
+/// background thread returns them within a second instead.
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static JEMALLOC_CONF: &[u8] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 
 #[derive(Debug, Parser)]
 #[command(
