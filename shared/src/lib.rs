@@ -19,4 +19,5 @@ pub mod crd;
 pub mod input;
 pub mod naming;
 pub mod rules;
+pub mod tight_set;
 pub mod translate;

@@ -19,6 +19,7 @@ use avigw_shared::avi::{
     VsVip, kind,
 };
 use avigw_shared::naming::{ClusterName, MarkedObject, MarkerKey};
+use avigw_shared::tight_set::TightSet;
 use avigw_shared::translate::{Key, ObjKey};
 use parking_lot::Mutex;
 
@@ -67,9 +68,8 @@ pub struct AviCache {
 #[derive(Default)]
 struct Inner {
     objects: BTreeMap<&'static str, BTreeSet<ByName>>,
-    /// A key's few objects as a sorted `Vec` sized to fit (a `BTreeSet` takes a node of
-    /// eleven slots for each key's first object).
-    by_key: BTreeMap<Key, Vec<(&'static str, String)>>,
+    /// A key's few objects.
+    by_key: BTreeMap<Key, TightSet<(&'static str, String)>>,
     /// Ingress objects, whose key depends on the shard size in force (`l7_owner.rs`).
     l7: L7Index,
 }
@@ -82,12 +82,7 @@ impl Inner {
         } else if kind != kind::VSVIP
             && let Some(k) = key_of(a)
         {
-            let set = self.by_key.entry(k).or_default();
-            let item = (kind, name.to_owned());
-            if let Err(at) = set.binary_search(&item) {
-                set.reserve_exact(1);
-                set.insert(at, item);
-            }
+            self.by_key.entry(k).or_default().insert((kind, name.to_owned()));
         }
     }
 
@@ -99,7 +94,7 @@ impl Inner {
         if let Some(k) = key_of(a)
             && let Some(set) = self.by_key.get_mut(&k)
         {
-            set.retain(|(k, n)| (*k, n.as_str()) != (kind, name));
+            set.remove(&(kind, name.to_owned()));
             if set.is_empty() {
                 self.by_key.remove(&k);
             }
@@ -253,7 +248,6 @@ impl AviCache {
     }
 }
 
-/// This install's objects of one kind, by `created_by`.
 /// What the controller holds of one kind for this cluster.
 async fn load_kind(
     avi: &AviClient,
@@ -284,6 +278,7 @@ async fn load_kind(
     }
 }
 
+/// This install's objects of one kind, by `created_by`.
 async fn owned<T: CachedKind>(avi: &AviClient, cluster: &ClusterName, tenant: &str) -> Result<Vec<Actual>> {
     let q = ListQuery {
         include_name: true,

@@ -23,6 +23,7 @@ use super::snapshot_l7::{L7Settings, L7State};
 use super::views::{NamespaceView, NodeView, PodView, SliceView, SvcView};
 use crate::api::{AviInfraSetting, Gateway, GatewayClass};
 use crate::config::{Config, ServiceType};
+use crate::tight_set::TightSet;
 
 /// Keys whose translation may have changed.
 pub type Affected = BTreeSet<Key>;
@@ -42,26 +43,13 @@ pub struct Snapshot {
     pub(crate) pods: BTreeMap<ObjKey, PodView>,
     pub(crate) namespaces: BTreeMap<String, NamespaceView>,
     pub(crate) settings: BTreeMap<String, Arc<AviInfraSetting>>,
-    pub(crate) services_by_gateway: BTreeMap<ObjKey, KeySet>,
-    pub(crate) slices_by_service: BTreeMap<ObjKey, KeySet>,
+    /// Few per entry: tight sets (`TightSet`), not `BTreeSet`s.
+    pub(crate) services_by_gateway: BTreeMap<ObjKey, TightSet<ObjKey>>,
+    pub(crate) slices_by_service: BTreeMap<ObjKey, TightSet<ObjKey>>,
     pub(crate) gateways_by_class: BTreeMap<String, BTreeSet<ObjKey>>,
     pub(crate) lb_services: BTreeSet<ObjKey>,
     pub(crate) lb_by_setting: BTreeMap<String, BTreeSet<ObjKey>>,
     pub(crate) l7: L7State,
-}
-
-/// The few keys one object's index entry holds (a Gateway's Services, a Service's
-/// EndpointSlices): a sorted `Vec` sized to fit. A `BTreeSet` allocates a node of eleven
-/// slots for its first key, ≈0.5 KiB each for tens of thousands of one- or two-key sets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct KeySet(Vec<ObjKey>);
-
-impl<'a> IntoIterator for &'a KeySet {
-    type Item = &'a ObjKey;
-    type IntoIter = std::slice::Iter<'a, ObjKey>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
 }
 
 /// A set of keys an index entry holds.
@@ -71,21 +59,15 @@ trait Members: Default {
     fn is_empty(&self) -> bool;
 }
 
-impl Members for KeySet {
+impl Members for TightSet<ObjKey> {
     fn add(&mut self, item: &ObjKey) {
-        if let Err(at) = self.0.binary_search(item) {
-            self.0.reserve_exact(1);
-            self.0.insert(at, item.clone());
-        }
+        self.insert(item.clone());
     }
     fn take(&mut self, item: &ObjKey) {
-        if let Ok(at) = self.0.binary_search(item) {
-            self.0.remove(at);
-            self.0.shrink_to_fit();
-        }
+        self.remove(item);
     }
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        TightSet::is_empty(self)
     }
 }
 
@@ -362,43 +344,20 @@ impl Snapshot {
 }
 
 #[cfg(test)]
-mod key_set_tests {
-    use proptest::prelude::*;
-
+mod index_tests {
     use super::*;
 
     fn key(i: u8) -> ObjKey {
         ObjKey::new(format!("ns{}", i % 3), format!("o{i}"))
     }
 
-    proptest! {
-        /// Any run of adds and removals leaves a `KeySet` holding what a `BTreeSet` would, in
-        /// the same order, with no spare capacity.
-        #[test]
-        fn key_set_is_a_tight_sorted_set(ops in proptest::collection::vec((any::<bool>(), 0u8..12), 0..60)) {
-            let (mut small, mut reference) = (KeySet::default(), BTreeSet::new());
-            for (add, i) in ops {
-                if add {
-                    small.add(&key(i));
-                    reference.add(&key(i));
-                } else {
-                    small.take(&key(i));
-                    reference.take(&key(i));
-                }
-                prop_assert!(small.0.iter().eq(reference.iter()));
-                prop_assert_eq!(Members::is_empty(&small), reference.is_empty());
-                prop_assert_eq!(small.0.capacity(), small.0.len());
-            }
-        }
-    }
-
     #[test]
     fn an_emptied_entry_leaves_the_index() {
-        let mut map: BTreeMap<ObjKey, KeySet> = BTreeMap::new();
+        let mut map: BTreeMap<ObjKey, TightSet<ObjKey>> = BTreeMap::new();
         index_add(&mut map, &key(0), &key(1));
         index_add(&mut map, &key(0), &key(2));
         index_add(&mut map, &key(0), &key(1));
-        assert_eq!(map[&key(0)].0, vec![key(1), key(2)]);
+        assert!(map[&key(0)].iter().eq([key(1), key(2)].iter()));
         index_remove(&mut map, &key(0), &key(1));
         index_remove(&mut map, &key(0), &key(2));
         assert!(map.is_empty());
