@@ -2,10 +2,10 @@
 //! rendering the reconciler does once Avi answers.
 mod translate_util;
 
-use avigw_shared::api::{ConditionStatus, GatewayStatus};
+use avigw_shared::api::ConditionStatus;
 use avigw_shared::translate::{
-    AviOutcome, COND_READY, COND_SCHEDULED, ObjectKind, ServiceIngressPlan, render_gateway_status,
-    render_ingress, translate_all, translate_key,
+    AviOutcome, COND_READY, COND_SCHEDULED, GatewayStatusMemo, ObjectKind, ServiceIngressPlan,
+    render_gateway_status, render_ingress, translate_all, translate_key,
 };
 use translate_util::*;
 
@@ -153,7 +153,7 @@ fn rendering_the_status_once_avi_answers() {
         plan,
         AviOutcome::Placed { vip: "10.0.0.5" },
         "2024-01-01T00:01:00Z",
-        Some(&pending),
+        Some(&GatewayStatusMemo::of(&pending)),
     );
     assert_eq!(placed.addresses[0].value, "10.0.0.5");
     assert_eq!(placed.addresses[0].type_.as_deref(), Some("IPAddress"));
@@ -174,18 +174,19 @@ fn rendering_the_status_once_avi_answers() {
     );
     assert_eq!(placed.listeners[0].conditions[0].status, ConditionStatus::True);
 
-    let err = render_gateway_status(plan, AviOutcome::AviError("bad request"), "t2", Some(&placed));
+    // The same outcome again: every time carried over, listeners' too, so nothing to write.
+    let memo = GatewayStatusMemo::of(&placed);
+    let again = render_gateway_status(plan, AviOutcome::Placed { vip: "10.0.0.5" }, "t3", Some(&memo));
+    assert_eq!(again, placed);
+    assert!(memo.matches(&again));
+
+    let err = render_gateway_status(plan, AviOutcome::AviError("bad request"), "t2", Some(&memo));
     let ready = err.conditions.iter().find(|c| c.type_ == COND_READY).unwrap();
     assert_eq!(
         (ready.reason.as_str(), ready.message.as_str()),
         ("AviError", "bad request")
     );
-    let bad_vip = render_gateway_status(
-        plan,
-        AviOutcome::InvalidAddress("recreate"),
-        "t2",
-        None::<&GatewayStatus>,
-    );
+    let bad_vip = render_gateway_status(plan, AviOutcome::InvalidAddress("recreate"), "t2", None);
     assert_eq!(
         bad_vip
             .conditions
@@ -201,7 +202,7 @@ fn rendering_the_status_once_avi_answers() {
             "Avi object virtualservice/c--ns-gw belongs to ako-c; set adoptFrom to take it over",
         ),
         "t2",
-        None::<&GatewayStatus>,
+        None,
     );
     let ready = taken.conditions.iter().find(|c| c.type_ == COND_READY).unwrap();
     assert_eq!(
@@ -239,4 +240,57 @@ fn rendering_service_ingress() {
         "10.0.0.5",
     );
     assert_eq!((ing.len(), ing[0].hostname.as_deref()), (1, None));
+}
+
+#[test]
+fn the_snapshot_names_what_it_holds_of_each_kind() {
+    let cfg = default_config();
+    let snap = snapshot(&cfg, &two_gateways());
+    let names = |kind| snap.names_of(kind);
+    let ns = |n: &str, name: &str| (Some(n.to_owned()), name.to_owned());
+    assert_eq!(names(ObjectKind::Gateway), [ns("blue", "gw"), ns("green", "gw")]);
+    assert_eq!(
+        names(ObjectKind::Service),
+        [ns("blue", "web"), ns("green", "web"), ns("red", "lb")]
+    );
+    assert_eq!(
+        names(ObjectKind::EndpointSlice),
+        [ns("blue", "web-1"), ns("green", "web-1")]
+    );
+    assert_eq!(names(ObjectKind::GatewayClass), [(None, "avi".to_owned())]);
+    assert_eq!(names(ObjectKind::Node), [(None, "n1".to_owned())]);
+    assert!(names(ObjectKind::Ingress).is_empty());
+}
+
+#[test]
+fn a_gateway_status_is_kept_as_a_memo_and_changing_it_alone_queues_nothing() {
+    let cfg = default_config();
+    let context = ctx(&cfg);
+    let mut snap = snapshot(&cfg, &two_gateways());
+    let key = avigw_shared::translate::ObjKey::new("blue", "gw");
+    assert!(snap.gateway_status(&key).is_none(), "no status yet");
+    let plan = translate_key(&context, &snap, &gw_key("blue", "gw"));
+    let placed = render_gateway_status(
+        plan.gateway_status.as_ref().unwrap(),
+        AviOutcome::Placed { vip: "10.0.0.5" },
+        "2024-01-01T00:01:00Z",
+        None,
+    );
+    let mut with_status = objects(&gateway("blue", "gw", &[("TCP", 80)])).remove(0);
+    if let avigw_shared::translate::Object::Gateway(g) = &mut with_status {
+        g.status = Some(placed.clone());
+    }
+    let affected = snap.upsert(with_status);
+    assert!(
+        affected.is_empty(),
+        "a status change alone queues nothing: {affected:?}"
+    );
+    let gw = snap.gateway(&key).unwrap();
+    assert!(gw.status.is_none(), "the object is kept without its status");
+    let memo = snap.gateway_status(&key).unwrap();
+    assert!(memo.matches(&placed));
+    assert_eq!(
+        memo.since(None, COND_READY, ConditionStatus::True),
+        Some("2024-01-01T00:01:00Z")
+    );
 }

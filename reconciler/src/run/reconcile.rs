@@ -7,7 +7,7 @@ use avigw_shared::api::Gateway;
 use avigw_shared::avi::{AviObjects, kind};
 use std::collections::BTreeSet;
 
-use avigw_shared::translate::{Key, KeyPlan, ObjKey, Ownership, translate_key};
+use avigw_shared::translate::{GatewayStatusMemo, Key, KeyPlan, ObjKey, Ownership, translate_key};
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -27,23 +27,23 @@ pub(super) struct KeyView {
     pub ingresses: BTreeSet<ObjKey>,
 }
 
-/// The Kubernetes object of a key.
+/// The Kubernetes object of a key (a Gateway with what its status was when last seen).
 pub(super) enum KeyObject {
-    Gateway(Box<Gateway>),
+    Gateway(Box<Gateway>, Option<GatewayStatusMemo>),
     Service(Box<Service>),
 }
 
 impl KeyObject {
     pub fn held(&self) -> Held {
         match self {
-            KeyObject::Gateway(_) => Held::Gateway,
+            KeyObject::Gateway(..) => Held::Gateway,
             KeyObject::Service(_) => Held::Service,
         }
     }
 
     pub fn meta(&self) -> &ObjectMeta {
         match self {
-            KeyObject::Gateway(g) => &g.metadata,
+            KeyObject::Gateway(g, _) => &g.metadata,
             KeyObject::Service(s) => &s.metadata,
         }
     }
@@ -65,7 +65,9 @@ impl Controller {
     fn view(&self, key: &Key) -> KeyView {
         let snap = self.shared.snap.read();
         let object = match key {
-            Key::Gateway(k) => snap.gateway(k).map(|g| KeyObject::Gateway(Box::new(g.clone()))),
+            Key::Gateway(k) => snap
+                .gateway(k)
+                .map(|g| KeyObject::Gateway(Box::new(g.clone()), snap.gateway_status(k).cloned())),
             Key::Service(k) => snap.service(k).map(|s| KeyObject::Service(Box::new(s.clone()))),
             // An Ingress key is a shared or dedicated virtual service, not one object.
             Key::L7(_) => {
@@ -167,7 +169,7 @@ impl Controller {
 
     async fn write_finalizers(&self, obj: &KeyObject, next: Vec<String>) -> Result<(), Failure> {
         match obj {
-            KeyObject::Gateway(g) => self.writer.finalizers(g.as_ref(), next).await?,
+            KeyObject::Gateway(g, _) => self.writer.finalizers(g.as_ref(), next).await?,
             KeyObject::Service(s) => self.writer.finalizers(s.as_ref(), next).await?,
         }
         Ok(())

@@ -32,7 +32,7 @@ impl Controller {
     }
 
     async fn gateway_status(&self, v: &KeyView, avi: &AviStep, vip: Option<&str>) -> Result<(), Failure> {
-        let (Key::Gateway(k), Some(KeyObject::Gateway(gw)), Some(planned)) =
+        let (Key::Gateway(k), Some(KeyObject::Gateway(gw, previous)), Some(planned)) =
             (&v.key, &v.object, &v.plan.gateway_status)
         else {
             return Ok(());
@@ -54,10 +54,10 @@ impl Controller {
             (Err(_), _, None) => AviOutcome::Pending,
         };
         let now = jiff::Timestamp::now().to_string();
-        let next = render_gateway_status(planned, outcome, &now, gw.status.as_ref());
+        let next = render_gateway_status(planned, outcome, &now, previous.as_ref());
         let written = self
             .writer
-            .gateway_status(&k.namespace, &k.name, gw.status.as_ref(), &next)
+            .gateway_status(&k.namespace, &k.name, previous.as_ref(), &next)
             .await?;
         if written && !v.plan.problems.is_empty() {
             let note = v
@@ -141,7 +141,7 @@ impl Controller {
     async fn events(&self, v: &KeyView, avi: &AviStep, attempt: Attempt, vs: &str) {
         let Some(obj) = &v.object else { return };
         let r = match obj {
-            KeyObject::Gateway(g) => reference(g.as_ref()),
+            KeyObject::Gateway(g, _) => reference(g.as_ref()),
             KeyObject::Service(s) => reference(s.as_ref()),
         };
         let Some(name) = v.key.obj().map(|k| &k.name) else {

@@ -4,6 +4,7 @@
 //! first compares with what the object already has, so a steady state writes nothing.
 
 use avigw_shared::api::{AviInfraSetting, Gateway, GatewayStatus};
+use avigw_shared::translate::GatewayStatusMemo;
 use k8s_openapi::api::core::v1::{LoadBalancerIngress, ObjectReference, Service};
 use k8s_openapi::api::networking::v1::{Ingress, IngressLoadBalancerIngress, IngressStatus};
 use kube::api::{Patch, PatchParams};
@@ -34,15 +35,19 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Writes the Gateway's status when it differs from `previous`.
+    /// Writes the Gateway's status when it differs from `previous` (what it was when last seen).
     pub async fn gateway_status(
         &self,
         ns: &str,
         name: &str,
-        previous: Option<&GatewayStatus>,
+        previous: Option<&GatewayStatusMemo>,
         next: &GatewayStatus,
     ) -> Result<bool, WriteError> {
-        if previous == Some(next) || (previous.is_none() && *next == GatewayStatus::default()) {
+        let unchanged = match previous {
+            Some(p) => p.matches(next),
+            None => *next == GatewayStatus::default(),
+        };
+        if unchanged {
             return Ok(false);
         }
         let api: Api<Gateway> = Api::namespaced(self.client.clone(), ns);

@@ -124,13 +124,12 @@ async fn run<K>(
         .backoff(backoff)
         .modify(trim::<K>)
         .boxed();
-    // Objects seen in the current relist, to drop the ones that are gone.
+    // Objects seen in the current relist: what the snapshot holds of the kind and the relist
+    // did not list is gone.
     let mut relist: Option<BTreeSet<(Option<String>, String)>> = None;
-    let mut known: BTreeSet<(Option<String>, String)> = BTreeSet::new();
-    let drop_gone = |seen: &BTreeSet<(Option<String>, String)>, known: &mut BTreeSet<_>| {
-        let gone: Vec<_> = known.difference(seen).cloned().collect();
-        for (ns, name) in gone {
-            known.remove(&(ns.clone(), name.clone()));
+    let drop_gone = |seen: &BTreeSet<(Option<String>, String)>| {
+        let held = shared.snap.read().names_of(kind);
+        for (ns, name) in held.into_iter().filter(|id| !seen.contains(id)) {
             shared.deleted(kind, ns.as_deref(), &name);
         }
     };
@@ -143,7 +142,7 @@ async fn run<K>(
                         kind = kind.as_str(),
                         "the apiserver does not serve this kind (CRD not installed?); serving without it and checking again every few seconds"
                     );
-                    drop_gone(&BTreeSet::new(), &mut known);
+                    drop_gone(&BTreeSet::new());
                     state.send_replace(WatchState::Absent);
                 }
                 relist = None;
@@ -157,16 +156,14 @@ async fn run<K>(
         match ev {
             watcher::Event::Init => relist = Some(BTreeSet::new()),
             watcher::Event::InitApply(o) => {
-                let id = (o.namespace(), o.name_any());
                 if let Some(r) = relist.as_mut() {
-                    r.insert(id.clone());
+                    r.insert((o.namespace(), o.name_any()));
                 }
-                known.insert(id);
                 shared.upserted(wrap(o));
             }
             watcher::Event::InitDone => {
                 if let Some(seen) = relist.take() {
-                    drop_gone(&seen, &mut known);
+                    drop_gone(&seen);
                 }
                 let was = state.send_replace(WatchState::Synced);
                 if was == WatchState::Absent {
@@ -176,15 +173,8 @@ async fn run<K>(
                     shared.queue_every_key();
                 }
             }
-            watcher::Event::Apply(o) => {
-                known.insert((o.namespace(), o.name_any()));
-                shared.upserted(wrap(o));
-            }
-            watcher::Event::Delete(o) => {
-                let (ns, name) = (o.namespace(), o.name_any());
-                known.remove(&(ns.clone(), name.clone()));
-                shared.deleted(kind, ns.as_deref(), &name);
-            }
+            watcher::Event::Apply(o) => shared.upserted(wrap(o)),
+            watcher::Event::Delete(o) => shared.deleted(kind, o.namespace().as_deref(), &o.name_any()),
         }
     }
 }

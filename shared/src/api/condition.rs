@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// metav1.Condition with the apiserver's own validation carried into the CRD schema, so a
 /// status write with a bad reason is refused by the apiserver, not stored.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     #[schemars(regex(
@@ -27,7 +27,7 @@ pub struct Condition {
     pub message: String,
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, JsonSchema)]
 pub enum ConditionStatus {
     True,
     False,

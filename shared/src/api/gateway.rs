@@ -131,7 +131,7 @@ pub struct LabelSelectorRequirement {
     pub values: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, Hash, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayAddress {
     /// `IPAddress` when unset (the mutating webhook writes it).
@@ -142,7 +142,7 @@ pub struct GatewayAddress {
     pub value: String,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Hash, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GatewayStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -156,7 +156,7 @@ pub struct GatewayStatus {
     pub listeners: Vec<ListenerStatus>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Hash, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListenerStatus {
     #[schemars(range(min = 1, max = 65535))]

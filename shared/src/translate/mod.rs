@@ -65,6 +65,7 @@ mod service;
 mod snapshot;
 mod snapshot_l7;
 mod status;
+mod status_memo;
 mod views;
 
 use std::collections::BTreeMap;
@@ -84,6 +85,7 @@ pub use proto::Proto;
 pub use secret::{SECRET_CERT, SECRET_KEY};
 pub use snapshot::{Affected, Snapshot};
 pub use status::*;
+pub use status_memo::GatewayStatusMemo;
 pub use views::LABEL_SERVICE_NAME;
 
 /// Translates one key from the snapshot. Reads only what the key uses.

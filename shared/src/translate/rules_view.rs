@@ -17,7 +17,9 @@ impl ClusterView for Snapshot {
     }
 
     fn gateway(&self, namespace: &str, name: &str) -> Option<Arc<Gateway>> {
-        self.gateways.get(&ObjKey::new(namespace, name)).cloned()
+        self.gateways
+            .get(&ObjKey::new(namespace, name))
+            .map(|g| g.object.clone())
     }
 
     fn ingress_class(&self, name: &str) -> Option<Arc<ParsedIngressClass>> {

@@ -11,6 +11,8 @@ use crate::api::{
 };
 use crate::rules::validate_infra_setting;
 
+use super::status_memo::GatewayStatusMemo;
+
 pub const COND_SCHEDULED: &str = "Scheduled";
 pub const COND_READY: &str = "Ready";
 pub const COND_PORT_CONFLICT: &str = "PortConflict";
@@ -118,7 +120,7 @@ pub fn render_gateway_status(
     plan: &GatewayStatusPlan,
     outcome: AviOutcome<'_>,
     now: &str,
-    previous: Option<&GatewayStatus>,
+    previous: Option<&GatewayStatusMemo>,
 ) -> GatewayStatus {
     let scheduled = plan
         .condition(COND_SCHEDULED)
@@ -151,34 +153,34 @@ pub fn render_gateway_status(
             _ => c.clone(),
         }
     };
-    let prev_conds = previous.map(|p| p.conditions.as_slice()).unwrap_or_default();
+    let stamp = |c: &PlannedCondition, listener: Option<(i32, &str)>| {
+        let since = previous.and_then(|p| p.since(listener, &c.type_, c.status));
+        Condition {
+            type_: c.type_.clone(),
+            status: c.status,
+            observed_generation: plan.observed_generation,
+            last_transition_time: since.unwrap_or(now).to_owned(),
+            reason: c.reason.clone(),
+            message: c.message.clone(),
+        }
+    };
     let conditions = plan
         .conditions
         .iter()
-        .map(|c| stamp(&resolve(c, true), plan.observed_generation, now, prev_conds))
+        .map(|c| stamp(&resolve(c, true), None))
         .collect();
     let listeners = plan
         .listeners
         .iter()
-        .map(|l| {
-            let prev = previous
-                .and_then(|p| {
-                    p.listeners
-                        .iter()
-                        .find(|pl| pl.port == l.port && pl.protocol == l.protocol)
-                })
-                .map(|pl| pl.conditions.as_slice())
-                .unwrap_or_default();
-            ListenerStatus {
-                port: l.port,
-                protocol: l.protocol.clone(),
-                hostname: l.hostname.clone(),
-                conditions: l
-                    .conditions
-                    .iter()
-                    .map(|c| stamp(&resolve(c, false), plan.observed_generation, now, prev))
-                    .collect(),
-            }
+        .map(|l| ListenerStatus {
+            port: l.port,
+            protocol: l.protocol.clone(),
+            hostname: l.hostname.clone(),
+            conditions: l
+                .conditions
+                .iter()
+                .map(|c| stamp(&resolve(c, false), Some((l.port, l.protocol.as_str()))))
+                .collect(),
         })
         .collect();
     let addresses = match outcome {
@@ -194,22 +196,6 @@ pub fn render_gateway_status(
         addresses,
         conditions,
         listeners,
-    }
-}
-
-fn stamp(c: &PlannedCondition, generation: Option<i64>, now: &str, previous: &[Condition]) -> Condition {
-    let since = previous
-        .iter()
-        .find(|p| p.type_ == c.type_ && p.status == c.status)
-        .map(|p| p.last_transition_time.clone())
-        .unwrap_or_else(|| now.to_owned());
-    Condition {
-        type_: c.type_.clone(),
-        status: c.status,
-        observed_generation: generation,
-        last_transition_time: since,
-        reason: c.reason.clone(),
-        message: c.message.clone(),
     }
 }
 

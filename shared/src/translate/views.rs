@@ -70,6 +70,13 @@ impl SvcView {
             spec.ip_family_policy = None;
             spec.session_affinity = None;
             spec.internal_traffic_policy = None;
+            // Decoding grows each list to a power of two: give back the unused slots.
+            if let Some(p) = spec.ports.as_mut() {
+                p.shrink_to_fit();
+            }
+        }
+        if let Some(f) = svc.metadata.finalizers.as_mut() {
+            f.shrink_to_fit();
         }
         let spec = svc.spec.as_ref();
         let svc_type = match spec.and_then(|s| s.type_.as_deref()) {
@@ -196,7 +203,7 @@ impl SliceView {
             .collect();
         // FQDN slices carry no address a pool can use.
         let usable = matches!(slice.address_type.as_str(), "IPv4" | "IPv6");
-        let endpoints = if usable {
+        let mut endpoints: Vec<EndpointView> = if usable {
             slice
                 .endpoints
                 .iter()
@@ -215,6 +222,7 @@ impl SliceView {
         } else {
             Vec::new()
         };
+        endpoints.shrink_to_fit();
         SliceView {
             service,
             ports,

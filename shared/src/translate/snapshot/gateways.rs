@@ -1,10 +1,43 @@
 //! GatewayClasses and Gateways in the snapshot, indexed by class.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use super::{Affected, Snapshot, index_remove};
 use crate::api::{Gateway, GatewayClass};
 use crate::translate::keys::{Key, ObjKey};
+use crate::translate::status_memo::GatewayStatusMemo;
+
+/// A Gateway as the snapshot keeps it: the object without its status (a large share of it,
+/// kept for every Gateway of the cluster), and what the status writer needs of that status.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptGateway {
+    pub object: Arc<Gateway>,
+    pub status: Option<GatewayStatusMemo>,
+}
+
+impl KeptGateway {
+    fn new(mut g: Gateway) -> Self {
+        let status = g.status.take().map(|s| GatewayStatusMemo::of(&s));
+        // Decoding grows each list to a power of two: give back the unused slots.
+        g.spec.listeners.shrink_to_fit();
+        g.spec.addresses.shrink_to_fit();
+        if let Some(f) = g.metadata.finalizers.as_mut() {
+            f.shrink_to_fit();
+        }
+        KeptGateway {
+            object: Arc::new(g),
+            status,
+        }
+    }
+}
+
+impl Deref for KeptGateway {
+    type Target = Gateway;
+    fn deref(&self) -> &Gateway {
+        &self.object
+    }
+}
 
 impl Snapshot {
     pub(super) fn upsert_class(&mut self, c: GatewayClass) -> Affected {
@@ -55,7 +88,7 @@ impl Snapshot {
             .entry(g.spec.gateway_class_name.clone())
             .or_default()
             .insert(key.clone());
-        self.gateways.insert(key.clone(), Arc::new(g));
+        self.gateways.insert(key.clone(), KeptGateway::new(g));
         if unchanged {
             Affected::new()
         } else {

@@ -20,10 +20,12 @@ use super::changes::{ChangeSet, Changes};
 use super::keys::{Key, ObjKey};
 use super::object::{Object, ObjectKind};
 use super::snapshot_l7::{L7Settings, L7State};
+use super::status_memo::GatewayStatusMemo;
 use super::views::{NamespaceView, NodeView, PodView, SliceView, SvcView};
 use crate::api::{AviInfraSetting, Gateway, GatewayClass};
 use crate::config::{Config, ServiceType};
 use crate::tight_set::TightSet;
+use gateways::KeptGateway;
 
 /// Keys whose translation may have changed.
 pub type Affected = BTreeSet<Key>;
@@ -34,7 +36,7 @@ pub type Affected = BTreeSet<Key>;
 pub struct Snapshot {
     pub(crate) mode: ServiceType,
     pub(crate) classes: BTreeMap<String, Arc<GatewayClass>>,
-    pub(crate) gateways: BTreeMap<ObjKey, Arc<Gateway>>,
+    pub(crate) gateways: BTreeMap<ObjKey, KeptGateway>,
     pub(crate) services: BTreeMap<ObjKey, SvcView>,
     /// Slices by `ns/slice-name`; only those that name a Service.
     pub(crate) slices: BTreeMap<ObjKey, SliceView>,
@@ -203,8 +205,40 @@ impl Snapshot {
         self.len() == 0
     }
 
+    /// `(namespace, name)` of every object of a kind the snapshot holds, namespace `None`
+    /// for cluster-scoped kinds: what a relist that no longer lists one of them must drop.
+    pub fn names_of(&self, kind: ObjectKind) -> Vec<(Option<String>, String)> {
+        fn cluster<V>(m: &BTreeMap<String, V>) -> Vec<(Option<String>, String)> {
+            m.keys().map(|n| (None, n.clone())).collect()
+        }
+        fn namespaced<V>(m: &BTreeMap<ObjKey, V>) -> Vec<(Option<String>, String)> {
+            m.keys()
+                .map(|k| (Some(k.namespace.clone()), k.name.clone()))
+                .collect()
+        }
+        match kind {
+            ObjectKind::GatewayClass => cluster(&self.classes),
+            ObjectKind::Gateway => namespaced(&self.gateways),
+            ObjectKind::Service => namespaced(&self.services),
+            ObjectKind::EndpointSlice => namespaced(&self.slices),
+            ObjectKind::Node => cluster(&self.nodes),
+            ObjectKind::Pod => namespaced(&self.pods),
+            ObjectKind::Namespace => cluster(&self.namespaces),
+            ObjectKind::AviInfraSetting => cluster(&self.settings),
+            ObjectKind::Ingress => namespaced(&self.l7.ingresses),
+            ObjectKind::IngressClass => cluster(&self.l7.classes),
+            ObjectKind::Secret => namespaced(&self.l7.secrets),
+        }
+    }
+
+    /// The Gateway without its status: see [`Snapshot::gateway_status`].
     pub fn gateway(&self, key: &ObjKey) -> Option<&Gateway> {
-        self.gateways.get(key).map(|g| g.as_ref())
+        self.gateways.get(key).map(|g| g.object.as_ref())
+    }
+
+    /// What the Gateway's status was when the snapshot last saw it.
+    pub fn gateway_status(&self, key: &ObjKey) -> Option<&GatewayStatusMemo> {
+        self.gateways.get(key).and_then(|g| g.status.as_ref())
     }
 
     pub fn gateway_class(&self, name: &str) -> Option<&GatewayClass> {
@@ -224,7 +258,7 @@ impl Snapshot {
     }
 
     pub fn gateways(&self) -> impl Iterator<Item = &Gateway> {
-        self.gateways.values().map(|g| g.as_ref())
+        self.gateways.values().map(|g| g.object.as_ref())
     }
 
     pub fn services(&self) -> impl Iterator<Item = &Service> {
