@@ -39,66 +39,8 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
         net.map(|n| n["configured_subnets"].to_string())
             .unwrap_or_default()
     );
-    let client = e.ctx.client.clone();
-    let gws: Api<avigw_shared::api::Gateway> = Api::namespaced(client.clone(), &ns);
-    let svcs: Api<Service> = Api::namespaced(client.clone(), &ns);
-    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), &ns);
-
-    let t0 = Instant::now();
-    futures::stream::iter(0..n)
-        .map(|i| {
-            let (gws, svcs, slices, ns, class) = (
-                gws.clone(),
-                svcs.clone(),
-                slices.clone(),
-                ns.clone(),
-                e.class.clone(),
-            );
-            async move {
-                let name = format!("gw{i}");
-                let listeners: Vec<_> = [80, 81]
-                    .iter()
-                    .map(|p| {
-                        json!({"protocol": "TCP", "port": p, "routes": {"selector": {"matchLabels": {
-                        "ako.vmware.com/gateway-namespace": ns, "ako.vmware.com/gateway-name": name}},
-                        "group": "v1", "kind": "Service"}})
-                    })
-                    .collect();
-                let gw = serde_json::from_value(
-                    json!({"apiVersion": "networking.x-k8s.io/v1alpha1", "kind": "Gateway",
-                    "metadata": {"name": name}, "spec": {"gatewayClassName": class, "listeners": listeners}}),
-                )?;
-                gws.create(&PostParams::default(), &gw).await?;
-                for p in [80, 81] {
-                    let svc = serde_json::from_value(
-                        json!({"metadata": {"name": format!("{name}-b{p}"), "labels": {
-                        "ako.vmware.com/gateway-namespace": ns, "ako.vmware.com/gateway-name": name}},
-                        "spec": {"ports": [{"port": p, "targetPort": 8080, "protocol": "TCP"}]}}),
-                    )?;
-                    svcs.create(&PostParams::default(), &svc).await?;
-                    let sl = serde_json::from_value(
-                        json!({"metadata": {"name": format!("{name}-b{p}-x"), "labels": {
-                        "kubernetes.io/service-name": format!("{name}-b{p}")}}, "addressType": "IPv4",
-                        "ports": [{"port": 8080, "protocol": "TCP"}],
-                        "endpoints": [{"addresses": [format!("10.{}.{}.1", i / 250, i % 250)]},
-                                      {"addresses": [format!("10.{}.{}.2", i / 250, i % 250)]}]}),
-                    )?;
-                    slices.create(&PostParams::default(), &sl).await?;
-                }
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            }
-        })
-        .buffer_unordered(16)
-        .try_collect::<Vec<_>>()
-        .await
-        .expect("create objects");
-    println!(
-        "created {n} Gateways, {} Services, {} EndpointSlices in {:?} (load {})",
-        2 * n,
-        2 * n,
-        t0.elapsed(),
-        load()
-    );
+    let slices: Api<EndpointSlice> = Api::namespaced(e.ctx.client.clone(), &ns);
+    create_fleet(&e, n).await;
     let mut raw = e.raw();
     raw.workers = Some(workers);
     let apiserver = e.ctx.env.pid().to_string();
@@ -131,6 +73,15 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
     println!(
         "initial sync, where the time went: {}",
         cpu.since(&apiserver, initial, &run.metrics)
+    );
+    println!(
+        "initial sync, reconciles by result: {}",
+        run.metrics
+            .render()
+            .lines()
+            .filter(|l| l.starts_with("avigw_reconcile_total"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let vs = e.names("virtualservice").await.len();
     assert_eq!(vs, n);
@@ -233,6 +184,178 @@ async fn initial_sync_endpoint_change_and_noop_resync() {
     );
     assert_eq!(e.writes(), 0);
     run.shutdown();
+}
+
+/// The Kubernetes writes of an initial sync alone, with no reconciler and no Avi: for each
+/// Gateway the requests the reconciler makes (its finalizer as a JSON patch, its status as a
+/// merge patch of the same shape, a `Synced` event on it and on each of its 2 backends),
+/// `AVIGW_BENCH_WORKERS` Gateways at a time. Its wall time is the floor the apiserver sets on
+/// the initial sync on this machine.
+///
+/// `AVIGW_BENCH_GATEWAYS=10000 cargo test -p avigw-reconciler --release --test run_bench -- --ignored --nocapture --exact kubernetes_writes_alone`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run explicitly"]
+async fn kubernetes_writes_alone() {
+    use k8s_openapi::api::core::v1::ObjectReference;
+    use kube::Resource;
+    use kube::api::ListParams;
+    use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+
+    let n: usize = env_or("AVIGW_BENCH_GATEWAYS", 1000);
+    let workers: usize = env_or("AVIGW_BENCH_WORKERS", 4);
+    let e = env_with("run-bench-writes", |_| {}).await;
+    let ns = e.ctx.ns.clone();
+    create_fleet(&e, n).await;
+    let client = e.ctx.client.clone();
+    let gws: Api<avigw_shared::api::Gateway> = Api::namespaced(client.clone(), &ns);
+    let svcs: Api<Service> = Api::namespaced(client.clone(), &ns);
+    // The references the reconciler takes from its snapshot, read before the clock starts.
+    let gw_refs: Vec<ObjectReference> = gws
+        .list(&ListParams::default())
+        .await
+        .expect("list Gateways")
+        .items
+        .iter()
+        .map(|g| g.object_ref(&()))
+        .collect();
+    let svc_refs: std::collections::BTreeMap<String, ObjectReference> = svcs
+        .list(&ListParams::default())
+        .await
+        .expect("list Services")
+        .items
+        .iter()
+        .map(|s| (s.metadata.name.clone().unwrap_or_default(), s.object_ref(&())))
+        .collect();
+    let reporter = Reporter {
+        controller: "avigw-reconciler".into(),
+        instance: Some("bench".into()),
+    };
+    let apiserver = e.ctx.env.pid().to_string();
+    let (api0, own0) = (cpu_seconds(&apiserver), cpu_seconds("self"));
+    let t = Instant::now();
+    futures::stream::iter(gw_refs)
+        .map(|gw| {
+            let (gws, client, reporter, svc_refs) = (gws.clone(), client.clone(), reporter.clone(), &svc_refs);
+            async move {
+                let name = gw.name.clone().unwrap_or_default();
+                let add = json!([{"op": "add", "path": "/metadata/finalizers", "value": ["gateway.ako.vmware.com/cleanup"]}]);
+                let add: json_patch::Patch = serde_json::from_value(add)?;
+                gws.patch(&name, &PatchParams::default(), &Patch::<()>::Json(add))
+                    .await?;
+                let at = jiff::Timestamp::now().to_string();
+                let cond = |t: &str, m: &str| json!({"type": t, "status": "True", "observedGeneration": 1,
+                    "lastTransitionTime": at, "reason": t, "message": m});
+                let listener = |p: i32| json!({"port": p, "protocol": "TCP",
+                    "conditions": [cond("Ready", "listening on the Avi virtual service")]});
+                let status = json!({"status": {
+                    "addresses": [{"type": "IPAddress", "value": "10.50.0.1"}],
+                    "conditions": [cond("Scheduled", "accepted by avigw"),
+                                   cond("Ready", "the Avi virtual service is placed with VIP 10.50.0.1")],
+                    "listeners": [listener(80), listener(81)]}});
+                gws.patch_status(&name, &PatchParams::default(), &Patch::Merge(&status))
+                    .await?;
+                let vs = format!("bench--{name}");
+                let mut targets = vec![(gw.clone(), name.clone())];
+                for p in [80, 81] {
+                    let svc = format!("{name}-b{p}");
+                    if let Some(r) = svc_refs.get(&svc) {
+                        targets.push((r.clone(), svc));
+                    }
+                }
+                for (r, of) in targets {
+                    let ev = Event {
+                        type_: EventType::Normal,
+                        reason: "Synced".into(),
+                        note: Some(format!("Added virtualservice {vs} for {of}")),
+                        action: "Sync".into(),
+                        secondary: None,
+                    };
+                    Recorder::new(client.clone(), reporter.clone())
+                        .publish(&ev, &r)
+                        .await?;
+                }
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            }
+        })
+        .buffer_unordered(workers)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("writes");
+    let wall = t.elapsed().as_secs_f64();
+    let (api, own) = (cpu_seconds(&apiserver) - api0, cpu_seconds("self") - own0);
+    println!(
+        "Kubernetes writes alone, {n} Gateways x 5 (finalizer, status, 3 events), {workers} at a time: {wall:.1} s; CPU: apiserver {api:.1} s = {:.2} cores ({:.2} ms per write), this process {own:.1} s = {:.2} cores (load {})",
+        api / wall,
+        1000.0 * api / (5 * n) as f64,
+        own / wall,
+        load()
+    );
+}
+
+/// The bench's cluster: `n` Gateways (2 TCP listeners) with 2 backend Services and an
+/// EndpointSlice (2 endpoints) each, created 16 at a time.
+async fn create_fleet(e: &run_support::Env, n: usize) {
+    let ns = e.ctx.ns.clone();
+    let client = e.ctx.client.clone();
+    let gws: Api<avigw_shared::api::Gateway> = Api::namespaced(client.clone(), &ns);
+    let svcs: Api<Service> = Api::namespaced(client.clone(), &ns);
+    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), &ns);
+
+    let t0 = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let (gws, svcs, slices, ns, class) = (
+                gws.clone(),
+                svcs.clone(),
+                slices.clone(),
+                ns.clone(),
+                e.class.clone(),
+            );
+            async move {
+                let name = format!("gw{i}");
+                let listeners: Vec<_> = [80, 81]
+                    .iter()
+                    .map(|p| {
+                        json!({"protocol": "TCP", "port": p, "routes": {"selector": {"matchLabels": {
+                        "ako.vmware.com/gateway-namespace": ns, "ako.vmware.com/gateway-name": name}},
+                        "group": "v1", "kind": "Service"}})
+                    })
+                    .collect();
+                let gw = serde_json::from_value(
+                    json!({"apiVersion": "networking.x-k8s.io/v1alpha1", "kind": "Gateway",
+                    "metadata": {"name": name}, "spec": {"gatewayClassName": class, "listeners": listeners}}),
+                )?;
+                gws.create(&PostParams::default(), &gw).await?;
+                for p in [80, 81] {
+                    let svc = serde_json::from_value(
+                        json!({"metadata": {"name": format!("{name}-b{p}"), "labels": {
+                        "ako.vmware.com/gateway-namespace": ns, "ako.vmware.com/gateway-name": name}},
+                        "spec": {"ports": [{"port": p, "targetPort": 8080, "protocol": "TCP"}]}}),
+                    )?;
+                    svcs.create(&PostParams::default(), &svc).await?;
+                    let sl = serde_json::from_value(
+                        json!({"metadata": {"name": format!("{name}-b{p}-x"), "labels": {
+                        "kubernetes.io/service-name": format!("{name}-b{p}")}}, "addressType": "IPv4",
+                        "ports": [{"port": 8080, "protocol": "TCP"}],
+                        "endpoints": [{"addresses": [format!("10.{}.{}.1", i / 250, i % 250)]},
+                                      {"addresses": [format!("10.{}.{}.2", i / 250, i % 250)]}]}),
+                    )?;
+                    slices.create(&PostParams::default(), &sl).await?;
+                }
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<_>>()
+        .await
+        .expect("create objects");
+    println!(
+        "created {n} Gateways, {} Services, {} EndpointSlices in {:?} (load {})",
+        2 * n,
+        2 * n,
+        t0.elapsed(),
+        load()
+    );
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
