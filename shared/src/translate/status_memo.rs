@@ -1,8 +1,8 @@
 //! What the status writer needs of a Gateway's current status, kept instead of the status
 //! itself: a digest, to tell whether a rendered status is already there, and since when each
 //! condition holds (`lastTransitionTime` carries over while a condition's status stays).
-//! Kept for every Gateway of the cluster, it is a fifth of the status's size: the messages
-//! and reasons are only ever compared, never read back.
+//! Kept for every Gateway of the cluster, it holds no message or reason: those are only ever
+//! compared, never read back.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
