@@ -38,23 +38,29 @@ async fn reconciler_rss_at_scale() -> Result<()> {
     let took = fleet
         .converge(&stack.avisim, &cluster, Duration::from_secs(3600))
         .await?;
+    // An RSS with its growth over idle, in all and per Gateway.
+    let grown = |kib: u64| {
+        let growth = kib.saturating_sub(idle);
+        format!(
+            "{} (+{}, {:.1} KiB per Gateway)",
+            mib(kib),
+            mib(growth),
+            growth as f64 / n as f64
+        )
+    };
     let synced = proc_kib(&pid, "VmRSS").context("RSS")?;
     let test_synced = proc_kib("self", "VmRSS").context("own RSS")?;
     println!(
-        "reconciler after syncing {n} Gateways: {} (+{}, {:.1} KiB per Gateway; converged {took:?} after the fleet was created) (load {})",
-        mib(synced),
-        mib(synced.saturating_sub(idle)),
-        synced.saturating_sub(idle) as f64 / n as f64,
+        "reconciler after syncing {n} Gateways: {}; converged {took:?} after the fleet was created (load {})",
+        grown(synced),
         load()
     );
     // Freed memory goes back to the OS within about a second of the process going quiet.
     tokio::time::sleep(Duration::from_secs(10)).await;
     let settled = proc_kib(&pid, "VmRSS").context("RSS")?;
     println!(
-        "reconciler 10 s later, nothing changing: {} (+{}, {:.1} KiB per Gateway) (load {})",
-        mib(settled),
-        mib(settled.saturating_sub(idle)),
-        settled.saturating_sub(idle) as f64 / n as f64,
+        "reconciler 10 s later, nothing changing: {} (load {})",
+        grown(settled),
         load()
     );
     println!(

@@ -61,29 +61,24 @@ trait Members: Default {
     fn is_empty(&self) -> bool;
 }
 
-impl Members for TightSet<ObjKey> {
-    fn add(&mut self, item: &ObjKey) {
-        self.insert(item.clone());
-    }
-    fn take(&mut self, item: &ObjKey) {
-        self.remove(item);
-    }
-    fn is_empty(&self) -> bool {
-        TightSet::is_empty(self)
-    }
+/// Both sets spell these the same way: one body for both.
+macro_rules! members {
+    ($set:ty) => {
+        impl Members for $set {
+            fn add(&mut self, item: &ObjKey) {
+                self.insert(item.clone());
+            }
+            fn take(&mut self, item: &ObjKey) {
+                self.remove(item);
+            }
+            fn is_empty(&self) -> bool {
+                <$set>::is_empty(self)
+            }
+        }
+    };
 }
-
-impl Members for BTreeSet<ObjKey> {
-    fn add(&mut self, item: &ObjKey) {
-        self.insert(item.clone());
-    }
-    fn take(&mut self, item: &ObjKey) {
-        self.remove(item);
-    }
-    fn is_empty(&self) -> bool {
-        BTreeSet::is_empty(self)
-    }
-}
+members!(TightSet<ObjKey>);
+members!(BTreeSet<ObjKey>);
 
 fn index_add<S: Members>(map: &mut BTreeMap<ObjKey, S>, at: &ObjKey, item: &ObjKey) {
     map.entry(at.clone()).or_default().add(item);
